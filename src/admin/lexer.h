@@ -26,9 +26,15 @@ struct RawValue {
   Kind kind = Kind::Bare;
   std::string text;
   std::vector<RawValue> items;
-  std::vector<std::pair<std::string, RawValue>> entries;
+  struct Entry;                // Hash: first = key, second = value
+  std::vector<Entry> entries;  // not std::pair: clang 14 + libstdc++ 12 reject it (C++20)
   std::size_t offset = 0;  // byte offset of the value in the source line
   std::size_t length = 0;  // bytes it spans in the source line
+};
+
+struct RawValue::Entry {
+  std::string first;
+  RawValue second;
 };
 
 /** A command-line element: a parameter token (-Name, -Name:value) or a value. */

@@ -8,6 +8,7 @@
 namespace xfed::core {
 
 std::string toLower(std::string_view text);
+std::string toUpper(std::string_view text);
 bool iequals(std::string_view a, std::string_view b);
 bool istartsWith(std::string_view text, std::string_view prefix);
 

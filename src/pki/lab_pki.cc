@@ -405,7 +405,8 @@ std::vector<std::string> uniqueNames(const std::vector<std::string>& names) {
   return out;
 }
 
-core::Result<X509NamePtr> makeName(const std::string& organization, const std::string& common_name) {
+core::Result<X509NamePtr> makeName(const std::string& organization,
+                                   const std::string& common_name) {
   X509NamePtr name(X509_NAME_new());
   if (!name) {
     return internalFail("cannot allocate a certificate name");
@@ -490,10 +491,11 @@ core::Result<void> addSubjectAltNames(X509& cert, const std::vector<std::string>
     if (sk_GENERAL_NAME_push(general_names.get(), general_name.get()) <= 0) {
       return internalFail("cannot add subjectAltName entry " + name);
     }
-    general_name.release();  // owned by general_names now
+    static_cast<void>(general_name.release());  // owned by general_names now
   }
-  if (X509_add1_ext_i2d(&cert, NID_subject_alt_name, general_names.get(), 0,
-                        X509V3_ADD_DEFAULT) != 1) {
+  const int added =
+      X509_add1_ext_i2d(&cert, NID_subject_alt_name, general_names.get(), 0, X509V3_ADD_DEFAULT);
+  if (added != 1) {
     return internalFail("cannot add subjectAltName");
   }
   return core::ok();
@@ -623,8 +625,8 @@ core::Result<void> ensureLocked(const fs::path& dir, const LabPkiFiles& files,
       XFED_ASSIGN_OR_RETURN(Ca loaded, loadCa(files));
       ca = std::move(loaded);
     }
-    XFED_ASSIGN_OR_RETURN(
-        Leaf created, createLeaf(*ca, request.organization, uniqueNames(*leaf->names), leaf->label));
+    XFED_ASSIGN_OR_RETURN(Leaf created, createLeaf(*ca, request.organization,
+                                                   uniqueNames(*leaf->names), leaf->label));
     XFED_TRY(writePair(*leaf->cert_path, *created.cert, *leaf->key_path, *created.key));
     wrote = true;
   }

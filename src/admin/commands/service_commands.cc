@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: Apache-2.0
+// Get-, Start-, Stop-CsWindowsService: the xfed service of this data directory (seed step 22).
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "admin/commands/common.h"
+#include "app/admin_client.h"
+
+namespace xfed::admin {
+namespace {
+
+using namespace commands;
+using core::Result;
+using namespace std::chrono_literals;
+
+constexpr auto kRequestTimeout = 3s;
+constexpr auto kStartDeadline = 20s;
+constexpr auto kStopDeadline = 30s;
+constexpr const char* kServiceName = "XfedFederation";
+
+Result<void> checkName(const Args& args) {
+  if (auto name = args.string("Name");
+      name && !core::iequals(*name, kServiceName) && !core::iequals(*name, "xfed")) {
+    return invalidArgument("there is no service '" + *name + "' on this node; its service is " +
+                           kServiceName + " (the front end and edge roles of this data directory)");
+  }
+  return core::ok();
+}
+
+/** The running service's status, or nullopt when it is stopped. */
+Result<std::optional<nlohmann::json>> status(const Context& context) {
+  Result<std::string> reply =
+      app::adminRequest(context.admin_socket, R"({"op":"status"})", kRequestTimeout);
+  if (!reply) {
+    if (reply.error().code == core::Errc::Unavailable) {
+      return std::optional<nlohmann::json>();
+    }
+    return reply.error();
+  }
+  nlohmann::json doc = nlohmann::json::parse(*reply, nullptr, false);
+  if (doc.is_discarded() || !doc.value("ok", false)) {
+    return core::fail(core::Errc::IoFailure, "the service answered its admin socket with: " + *reply);
+  }
+  return std::optional<nlohmann::json>(std::move(doc));
+}
+
+Record serviceRecord(const Context& context, const std::optional<nlohmann::json>& s) {
+  Record r{"WindowsService", kServiceName, {}, {}, {}};
+  std::vector<std::string> roles;
+  if (s) {
+    for (const auto& role : s->value("roles", nlohmann::json::array())) {
+      roles.push_back(role.get<std::string>());
+    }
+  }
+  r.add("Name", std::string(kServiceName))
+      .add("DisplayName", std::string("xfed XMPP federation (front end, gateway, edge)"))
+      .add("Status", std::string(s ? (s->value("state", "running") == "stopping" ? "StopPending"
+                                                                                : "Running")
+                                   : "Stopped"))
+      .add("ActivityLevel", s ? Field(s->value("state", "running")) : Field(std::monostate{}))
+      .add("Roles", roles)
+      .add("ProcessId", s ? Field(s->value("pid", std::int64_t{0})) : Field(std::monostate{}))
+      .add("UptimeSeconds", s ? Field(s->value("uptime_s", std::int64_t{0}))
+                              : Field(std::monostate{}))
+      .add("DataDirectory", context.data_dir.string())
+      .add("AdminSocket", context.admin_socket.string());
+  return r;
+}
+
+Result<std::vector<Record>> getService(Context& context, const Args& args) {
+  XFED_TRY(checkName(args));
+  XFED_ASSIGN_OR_RETURN(auto s, status(context));
+  return std::vector<Record>{serviceRecord(context, s)};
+}
+
+/** Starts `xfed serve` detached from this terminal, its output in the data dir's log. */
+Result<pid_t> spawnServer(const Context& context) {
+  std::filesystem::path binary = context.bin_dir / "xfed";
+  if (access(binary.c_str(), X_OK) != 0) {
+    return core::fail(core::Errc::FailedPrecondition,
+                      "cannot start the service: " + binary.string() + " is not there; build it "
+                      "(cmake --build build) or run xfedctl from the build/bin directory");
+  }
+  std::filesystem::path log_dir = context.data_dir / "log";
+  std::error_code ec;
+  std::filesystem::create_directories(log_dir, ec);
+  std::string log = (log_dir / "xfed.out").string();
+  std::string data_dir = context.data_dir.string();
+  pid_t pid = fork();
+  if (pid < 0) {
+    return core::fail(core::Errc::IoFailure, "cannot start the service: fork failed");
+  }
+  if (pid == 0) {
+    setsid();
+    int null_fd = open("/dev/null", O_RDONLY);
+    int log_fd = open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (null_fd >= 0) {
+      dup2(null_fd, 0);
+    }
+    if (log_fd >= 0) {
+      dup2(log_fd, 1);
+      dup2(log_fd, 2);
+    }
+    execl(binary.c_str(), binary.c_str(), "serve", "--data-dir", data_dir.c_str(),
+          static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+Result<std::vector<Record>> startService(Context& context, const Args& args) {
+  XFED_TRY(checkName(args));
+  XFED_ASSIGN_OR_RETURN(auto s, status(context));
+  if (s) {
+    return std::vector<Record>{};  // already running: Start-CsWindowsService is idempotent
+  }
+  XFED_ASSIGN_OR_RETURN(pid_t pid, spawnServer(context));
+  if (args.flag("NoWait")) {
+    return std::vector<Record>{};
+  }
+  auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    XFED_ASSIGN_OR_RETURN(s, status(context));
+    if (s) {
+      return std::vector<Record>{};
+    }
+    if (kill(pid, 0) != 0) {
+      break;  // it exited
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return core::fail(core::Errc::Unavailable,
+                    "the service did not start; see " + (context.data_dir / "log" / "xfed.out").string());
+}
+
+Result<std::vector<Record>> stopService(Context& context, const Args& args) {
+  XFED_TRY(checkName(args));
+  XFED_ASSIGN_OR_RETURN(auto s, status(context));
+  if (!s) {
+    return std::vector<Record>{};  // already stopped
+  }
+  std::string request = std::string(R"({"op":"stop","graceful":)") +
+                        (args.flag("Graceful") ? "true" : "false") + "}";
+  XFED_ASSIGN_OR_RETURN(std::string reply,
+                        app::adminRequest(context.admin_socket, request, kRequestTimeout));
+  (void)reply;
+  if (args.flag("NoWait")) {
+    return std::vector<Record>{};
+  }
+  auto deadline = std::chrono::steady_clock::now() + kStopDeadline;
+  while (std::chrono::steady_clock::now() < deadline) {
+    XFED_ASSIGN_OR_RETURN(s, status(context));
+    if (!s) {
+      return std::vector<Record>{};
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return core::fail(core::Errc::Unavailable, "the service did not stop within 30 seconds");
+}
+
+ParamDef nameParam() {
+  ParamDef p{"Name", ParamType::String, "the service (XfedFederation); default: all of this node"};
+  p.position = 0;
+  p.example = kServiceName;
+  return p;
+}
+
+}  // namespace
+
+void registerServiceCommands(Registry& registry) {
+  {
+    CommandDef c{"Get-CsWindowsService", "service", "status",
+                 "Shows whether the xfed service of this data directory runs"};
+    c.params.push_back(nameParam());
+    c.params.push_back(stringParam("ComputerName", "accepted for compatibility: the local node"));
+    c.params.push_back(switchParam("ExcludeActivityLevel", "accepted for compatibility"));
+    c.handler = getService;
+    registry.add(std::move(c));
+  }
+  {
+    CommandDef c{"Start-CsWindowsService", "service", "start",
+                 "Starts the xfed service of this data directory (no-op if running)"};
+    c.params.push_back(nameParam());
+    c.params.push_back(stringParam("ComputerName", "accepted for compatibility: the local node"));
+    c.params.push_back(switchParam("NoWait", "return without waiting for it to be ready"));
+    c.params.push_back(switchParam("Force", "accepted for compatibility"));
+    c.handler = startService;
+    registry.add(std::move(c));
+  }
+  {
+    CommandDef c{"Stop-CsWindowsService", "service", "stop",
+                 "Stops the xfed service of this data directory (no-op if stopped)"};
+    c.params.push_back(nameParam());
+    c.params.push_back(stringParam("ComputerName", "accepted for compatibility: the local node"));
+    c.params.push_back(switchParam("Graceful", "stop taking new work, drain, then stop"));
+    c.params.push_back(switchParam("NoWait", "return without waiting for it to stop"));
+    c.params.push_back(switchParam("Force", "accepted for compatibility"));
+    c.handler = stopService;
+    registry.add(std::move(c));
+  }
+}
+
+}  // namespace xfed::admin
