@@ -593,26 +593,34 @@ TEST_F(DaemonTest, JsonLogLinesEachParse) {
 
 TEST_F(DaemonTest, ManyThreadsServeConcurrentClients) {
   const fs::path config = tmp_.path() / "threads.toml";
-  writeFile(config, "[node]\nthreads = 4\n");
+  writeFile(config, "[node]\nthreads = 4\n[store]\npoll_interval_ms = 100\n");
   std::unique_ptr<Child> xfed = serve({"--config", config.string()});
   ASSERT_TRUE(waitForStatus(*xfed, socketPath()));
   std::vector<std::thread> clients;
   std::atomic<int> answered{0};
   for (int i = 0; i < 8; ++i) {
-    clients.emplace_back([&] {
+    clients.emplace_back([&, i] {
+      const char* op = i % 2 == 0 ? R"({"op":"status"})" : R"({"op":"reload"})";
       for (int j = 0; j < 10; ++j) {
-        core::Result<std::string> reply =
-            app::adminRequest(socketPath(), R"({"op":"status"})", kRequestTimeout);
+        core::Result<std::string> reply = app::adminRequest(socketPath(), op, kRequestTimeout);
         if (reply && Json::parse(*reply, nullptr, false).value("ok", false)) {
           ++answered;
         }
       }
     });
   }
+  // Commits while the clients run: polls and reloads race on the server's strand.
+  for (int i = 0; i < 5; ++i) {
+    addPartner("partner" + std::to_string(i) + ".example");
+    std::this_thread::sleep_for(20ms);
+  }
   for (std::thread& client : clients) {
     client.join();
   }
   EXPECT_EQ(answered.load(), 80);
+  const Json status = waitForStatusWhere(
+      socketPath(), [](const Json& s) { return s["config"]["partners"] == 5; }, 5s);
+  EXPECT_EQ(status["config"]["partners"], 5) << status.dump();
   xfed->signal(SIGTERM);
   expectCleanExit(*xfed, socketPath());
 }

@@ -43,7 +43,9 @@ public:
   }
 
   Statement& bind(int index, std::string_view text) {
-    sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    // An empty view may have a null data(), which SQLite would bind as NULL.
+    sqlite3_bind_text(stmt_, index, text.data() != nullptr ? text.data() : "",
+                      static_cast<int>(text.size()), SQLITE_TRANSIENT);
     return *this;
   }
   Statement& bindOptional(int index, const std::optional<std::string>& text) {
