@@ -10,7 +10,7 @@
 namespace xfed::config {
 namespace {
 
-using nlohmann::json;
+using json = nlohmann::ordered_json;  // keeps the documented key order on export
 
 json machinesJson(const std::vector<Machine>& machines, bool edge) {
   json out = json::array();
