@@ -38,15 +38,13 @@ private:
   int fd_;
 };
 
-std::string errnoText(int error) {
-  return std::strerror(error);
-}
+std::string errnoText(int error) { return std::strerror(error); }
 
 core::Error timedOut(const std::filesystem::path& socket, std::chrono::milliseconds timeout,
                      std::string_view what) {
-  return core::fail(core::Errc::IoFailure,
-                    "no " + std::string(what) + " from xfed within " +
-                        std::to_string(timeout.count()) + " ms on " + socket.string());
+  return core::fail(core::Errc::IoFailure, "no " + std::string(what) + " from xfed within " +
+                                               std::to_string(timeout.count()) + " ms on " +
+                                               socket.string());
 }
 
 // Waits until fd is ready for events or the deadline passes. Returns false on timeout.
@@ -75,8 +73,8 @@ core::Result<void> connectTo(int fd, const std::filesystem::path& socket,
   const std::string path = socket.string();
   if (path.empty() || path.size() >= sizeof(address.sun_path)) {
     return core::fail(core::Errc::InvalidArgument,
-                      "admin socket path must be 1.." + std::to_string(sizeof(address.sun_path) - 1) +
-                          " bytes: " + path);
+                      "admin socket path must be 1.." +
+                          std::to_string(sizeof(address.sun_path) - 1) + " bytes: " + path);
   }
   std::memcpy(address.sun_path, path.data(), path.size());
   for (;;) {
@@ -116,9 +114,8 @@ core::Result<void> connectTo(int fd, const std::filesystem::path& socket,
       }
       case EACCES:
       case EPERM:
-        return core::fail(core::Errc::IoFailure,
-                          "permission denied on the admin socket " + path +
-                              " (run as the user that runs xfed)");
+        return core::fail(core::Errc::IoFailure, "permission denied on the admin socket " + path +
+                                                     " (run as the user that runs xfed)");
       default:
         return core::fail(core::Errc::IoFailure,
                           "cannot connect to the admin socket " + path + ": " + errnoText(error));

@@ -254,9 +254,7 @@ ProcessLogger& processLogger() {
 
 }  // namespace
 
-std::string_view toString(LogLevel level) {
-  return levelName(toSpdlog(level));
-}
+std::string_view toString(LogLevel level) { return levelName(toSpdlog(level)); }
 
 std::string_view toString(LogFormat format) {
   switch (format) {
@@ -307,9 +305,7 @@ core::Result<void> initLogging(const LogSettings& settings) {
   return core::ok();
 }
 
-void flushLogs() {
-  processLogger().flush();
-}
+void flushLogs() { processLogger().flush(); }
 
 namespace detail {
 

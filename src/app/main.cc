@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 // xfed: the server executable. `xfed serve` runs the daemon; `xfed version` prints the version.
 
+#include <unistd.h>
+
 #include <csignal>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <optional>
 #include <string>
@@ -45,6 +48,25 @@ std::string underDataDir(const fs::path& root, const std::string& path) {
   return (root / path).string();
 }
 
+// Writes the default node.toml under a temporary name and links it into place, so that a
+// concurrent writer's file is never overwritten and a reader never sees half a file.
+bool writeDefaultNodeConfig(const fs::path& path) {
+  const fs::path temporary = path.string() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+    out << xfed::app::defaultNodeConfigToml();
+    if (!out.flush()) {
+      std::error_code ignored;
+      fs::remove(temporary, ignored);
+      return false;
+    }
+  }
+  const bool linked = ::link(temporary.c_str(), path.c_str()) == 0;
+  std::error_code ignored;
+  fs::remove(temporary, ignored);
+  return linked;
+}
+
 int serve(const ServeOptions& options) {
   NodeConfig config;
   bool have_config = false;
@@ -64,7 +86,7 @@ int serve(const ServeOptions& options) {
   } else if (config.data_dir) {
     data_dir_flag = config.data_dir;
   }
-  const fs::path root = fs::absolute(xfed::app::resolveDataDir(data_dir_flag));
+  const fs::path root = fs::absolute(xfed::app::resolveDataDir(data_dir_flag)).lexically_normal();
 
   std::optional<std::string> ignored_data_dir;
   if (!have_config) {
@@ -80,7 +102,7 @@ int serve(const ServeOptions& options) {
       }
       config = std::move(*loaded);
       // The directory is already chosen; a node.toml inside it cannot move it elsewhere.
-      if (config.data_dir && fs::absolute(*config.data_dir) != root) {
+      if (config.data_dir && fs::absolute(*config.data_dir).lexically_normal() != root) {
         ignored_data_dir = config.data_dir;
       }
     }
@@ -103,6 +125,12 @@ int serve(const ServeOptions& options) {
     return kExitError;
   }
 
+  // The commented default file, so that an operator finds what can be set. Never replaces one.
+  bool wrote_node_toml = false;
+  if (!have_config && !fs::exists(dir->nodeConfigPath())) {
+    wrote_node_toml = writeDefaultNodeConfig(dir->nodeConfigPath());
+  }
+
   xfed::app::LogSettings log_settings = config.log;
   log_settings.file = underDataDir(root, log_settings.file);
   if (!log_settings.file.empty()) {
@@ -114,6 +142,9 @@ int serve(const ServeOptions& options) {
     return kExitError;
   }
   const xfed::app::Logger log{"app"};
+  if (wrote_node_toml) {
+    log.info("wrote the default node config {}", dir->nodeConfigPath().string());
+  }
   if (ignored_data_dir) {
     log.warn("ignoring [node] data_dir={} of {}: the data directory is {}", *ignored_data_dir,
              dir->nodeConfigPath().string(), root.string());

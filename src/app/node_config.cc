@@ -117,9 +117,9 @@ public:
     if (at.begin.line == 0) {
       return core::fail(core::Errc::InvalidArgument, fmt::format("{}: {}", source_name_, message));
     }
-    return core::fail(core::Errc::InvalidArgument,
-                      fmt::format("{}:{}:{}: {}", source_name_, at.begin.line, at.begin.column,
-                                  message));
+    return core::fail(
+        core::Errc::InvalidArgument,
+        fmt::format("{}:{}:{}: {}", source_name_, at.begin.line, at.begin.column, message));
   }
 
   core::Result<NodeConfig> read(const toml::table& root) {
@@ -183,8 +183,8 @@ private:
     }
     const std::int64_t number = value->get();
     if (number < min || number > max) {
-      return error(node.source(), fmt::format("{}: {} is out of range; allowed {}..{}", path,
-                                              number, min, max));
+      return error(node.source(),
+                   fmt::format("{}: {} is out of range; allowed {}..{}", path, number, min, max));
     }
     return number;
   }
@@ -196,23 +196,21 @@ private:
                        fmt::format("an array of roles (allowed: {})", kRolesAllowed));
     }
     if (array->empty()) {
-      return error(node.source(),
-                   fmt::format("node.roles: must name at least one role; allowed: {}",
-                               kRolesAllowed));
+      return error(
+          node.source(),
+          fmt::format("node.roles: must name at least one role; allowed: {}", kRolesAllowed));
     }
     std::vector<Role> roles;
     for (std::size_t i = 0; i < array->size(); ++i) {
       const toml::node& item = *array->get(i);
-      XFED_ASSIGN_OR_RETURN(const std::string text,
-                            string(fmt::format("node.roles[{}]", i), item));
+      XFED_ASSIGN_OR_RETURN(const std::string text, string(fmt::format("node.roles[{}]", i), item));
       const std::optional<Role> role = parseRole(text);
       if (!role) {
-        return error(item.source(), fmt::format("node.roles: unknown role '{}'; allowed: {}",
-                                                text, kRolesAllowed));
+        return error(item.source(), fmt::format("node.roles: unknown role '{}'; allowed: {}", text,
+                                                kRolesAllowed));
       }
       if (std::find(roles.begin(), roles.end(), *role) != roles.end()) {
-        return error(item.source(),
-                     fmt::format("node.roles: role '{}' is listed twice", text));
+        return error(item.source(), fmt::format("node.roles: role '{}' is listed twice", text));
       }
       roles.push_back(*role);
     }
@@ -307,8 +305,7 @@ private:
     for (auto&& [key, node] : table) {
       if (key.str() == "poll_interval_ms") {
         XFED_ASSIGN_OR_RETURN(const std::int64_t millis,
-                              integer("store.poll_interval_ms", node,
-                                      kMinStorePollInterval.count(),
+                              integer("store.poll_interval_ms", node, kMinStorePollInterval.count(),
                                       kMaxStorePollInterval.count()));
         config.store_poll_interval = std::chrono::milliseconds(millis);
       } else {
@@ -372,9 +369,9 @@ core::Result<NodeConfig> loadNodeConfig(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int error = errno;
-    return core::fail(error == ENOENT ? core::Errc::NotFound : core::Errc::IoFailure,
-                      fmt::format("cannot read node config {}: {}", path.string(),
-                                  std::strerror(error)));
+    return core::fail(
+        error == ENOENT ? core::Errc::NotFound : core::Errc::IoFailure,
+        fmt::format("cannot read node config {}: {}", path.string(), std::strerror(error)));
   }
   std::ostringstream text;
   text << in.rdbuf();

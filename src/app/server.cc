@@ -83,10 +83,9 @@ Awaitable<std::invoke_result_t<Fn&>> onWorker(asio::thread_pool& pool, Fn fn) {
         }
       }();
       auto executor = guard.get_executor();
-      asio::post(executor, [handler = std::move(handler), result = std::move(result),
-                            guard = std::move(guard)]() mutable {
-        std::move(handler)(std::move(result));
-      });
+      asio::post(executor,
+                 [handler = std::move(handler), result = std::move(result),
+                  guard = std::move(guard)]() mutable { std::move(handler)(std::move(result)); });
     });
   };
   co_return co_await asio::async_initiate<const asio::use_awaitable_t<>&, void(R)>(
@@ -166,7 +165,7 @@ struct Server::Impl {
       : config_(std::move(node_config)),
         dir_(std::move(data_dir)),
         socket_path_(config_.admin_socket.empty() ? dir_.adminSocketPath()
-                                                : dir_.root / config_.admin_socket),
+                                                  : dir_.root / config_.admin_socket),
         io_(config_.threads),
         strand_(asio::make_strand(io_)),
         acceptor_(strand_),
@@ -201,15 +200,15 @@ struct Server::Impl {
             status_json["pid"].is_number_integer()) {
           pid = std::to_string(status_json["pid"].get<std::int64_t>());
         }
-        return core::fail(core::Errc::FailedPrecondition,
-                          "xfed is already running (pid " + pid + ") with the admin socket " +
-                              socket_path_.string());
+        return core::fail(core::Errc::FailedPrecondition, "xfed is already running (pid " + pid +
+                                                              ") with the admin socket " +
+                                                              socket_path_.string());
       }
       if (reply.error().code != core::Errc::Unavailable) {
         return core::fail(core::Errc::FailedPrecondition,
-                          "xfed may be already running: the admin socket " +
-                              socket_path_.string() + " accepts connections but did not answer (" +
-                              reply.error().detail + "); if no xfed runs, remove it");
+                          "xfed may be already running: the admin socket " + socket_path_.string() +
+                              " accepts connections but did not answer (" + reply.error().detail +
+                              "); if no xfed runs, remove it");
       }
       log_.info("removing stale admin socket {}", socket_path_.string());
       fs::remove(socket_path_, ec);
@@ -270,9 +269,9 @@ struct Server::Impl {
     });
     core::Result<InitialLoad> initial = loaded.get();
     if (!initial) {
-      return core::makeError(initial.error().code, "cannot read the store " +
-                                                       dir_.storePath().string() + ": " +
-                                                       initial.error().detail);
+      return core::makeError(
+          initial.error().code,
+          "cannot read the store " + dir_.storePath().string() + ": " + initial.error().detail);
     }
     snapshot_ = std::make_shared<const store::Snapshot>(std::move(initial->snapshot));
     polled_version_ = initial->data_version;
@@ -306,11 +305,12 @@ struct Server::Impl {
 
   int run() {
     started_at_ = SteadyClock::now();
-    log_.info("started roles={} data_dir={} admin_socket={} topology_version={} partners={} "
-             "users={} pid={} threads={}",
-             joinRoles(config_.roles), dir_.root.string(), socket_path_.string(),
-             snapshot_->topology.version, snapshot_->partners.size(), snapshot_->user_count,
-             ::getpid(), config_.threads);
+    log_.info(
+        "started roles={} data_dir={} admin_socket={} topology_version={} partners={} "
+        "users={} pid={} threads={}",
+        joinRoles(config_.roles), dir_.root.string(), socket_path_.string(),
+        snapshot_->topology.version, snapshot_->partners.size(), snapshot_->user_count, ::getpid(),
+        config_.threads);
 
     active_tasks_ = 3;
     asio::co_spawn(strand_, acceptLoop(*this), taskDone("admin accept loop"));
@@ -369,8 +369,8 @@ struct Server::Impl {
       if (self.connections_.size() >= kMaxAdminConnections) {
         // Best effort, never blocking: the connection is refused either way.
         const std::string line =
-            errorLine("too many admin connections (limit " +
-                      std::to_string(kMaxAdminConnections) + "); try again later");
+            errorLine("too many admin connections (limit " + std::to_string(kMaxAdminConnections) +
+                      "); try again later");
         std::error_code ignored;
         socket.non_blocking(true, ignored);
         socket.write_some(asio::buffer(line), ignored);
@@ -422,7 +422,7 @@ struct Server::Impl {
       if (!version) {
         if (!self.poll_failing_) {
           self.log_.warn("store poll failed: {}; keeping config generation {}",
-                        version.error().detail, self.generation_);
+                         version.error().detail, self.generation_);
         }
         self.poll_failing_ = true;
         continue;
@@ -440,8 +440,8 @@ struct Server::Impl {
     }
   }
 
-  /** Reads a snapshot_ on the worker_ and swaps it in if its data version changed. Returns
-   *  whether it changed. Runs on the strand_. */
+  /** Reads a snapshot on the worker and swaps it in if its data version changed. Returns
+   *  whether it changed. Runs on the strand. */
   static Awaitable<core::Result<bool>> reload(Impl& self, std::string reason) {
     if (self.stopping_) {
       co_return core::fail(core::Errc::FailedPrecondition, "xfed is stopping");
@@ -450,21 +450,22 @@ struct Server::Impl {
         co_await onWorker(self.worker_, [&self] { return readValidSnapshot(*self.store_); });
     if (!read) {
       self.log_.warn("config reload failed reason={}: {}; keeping generation {}", reason,
-                    read.error().detail, self.generation_);
+                     read.error().detail, self.generation_);
       co_return read.error();
     }
     if (read->data_version == self.snapshot_->data_version) {
       self.log_.debug("config reload reason={}: data_version {} unchanged", reason,
-                     read->data_version);
+                      read->data_version);
       co_return false;
     }
     self.snapshot_ = std::make_shared<const store::Snapshot>(std::move(*read));
     ++self.generation_;
-    self.log_.info("config reloaded reason={} generation={} data_version={} topology_version={} "
-                  "partners={} policies={} users={}",
-                  reason, self.generation_, self.snapshot_->data_version,
-                  self.snapshot_->topology.version, self.snapshot_->partners.size(),
-                  self.snapshot_->policies.size(), self.snapshot_->user_count);
+    self.log_.info(
+        "config reloaded reason={} generation={} data_version={} topology_version={} "
+        "partners={} policies={} users={}",
+        reason, self.generation_, self.snapshot_->data_version, self.snapshot_->topology.version,
+        self.snapshot_->partners.size(), self.snapshot_->policies.size(),
+        self.snapshot_->user_count);
     co_return true;
   }
 
@@ -480,8 +481,8 @@ struct Server::Impl {
       connection->timer.cancel();
       Reply reply;
       if (read_error == asio::error::not_found) {
-        reply.line = errorLine("the request line exceeds " + std::to_string(kMaxRequestBytes) +
-                               " bytes");
+        reply.line =
+            errorLine("the request line exceeds " + std::to_string(kMaxRequestBytes) + " bytes");
         connection->closing = true;  // the rest of the line cannot be resynchronised
       } else if (read_error) {
         break;  // end of stream, idle deadline, or closed by stop()
@@ -503,9 +504,8 @@ struct Server::Impl {
       (void)written;
       connection->timer.cancel();
       if (reply.stop) {
-        asio::post(self.strand_, [&self, reason = std::move(reply.stop_reason)] {
-          self.stop(reason);
-        });
+        asio::post(self.strand_,
+                   [&self, reason = std::move(reply.stop_reason)] { self.stop(reason); });
         break;
       }
       if (write_error) {
@@ -559,9 +559,8 @@ struct Server::Impl {
       co_return Reply{dumpLine(Json{{"ok", true}, {"state", "stopping"}}), true,
                       graceful ? "admin-stop" : "admin-stop-immediate"};
     }
-    co_return Reply{errorLine("unknown op '" + op + "'; known: " + std::string(kKnownOps)),
-                    false,
-                    {}};
+    co_return Reply{
+        errorLine("unknown op '" + op + "'; known: " + std::string(kKnownOps)), false, {}};
   }
 
   Json status() const {
@@ -626,8 +625,7 @@ struct Server::Impl {
                   {"connection_limit", gateway.connection_limit},
                   {"partner_connection_limit", gateway.partner_connection_limit},
                   {"dialback_passphrase_set", !gateway.dialback_passphrase.empty()},
-                  {"enable_logging_all_message_bodies",
-                   gateway.enable_logging_all_message_bodies},
+                  {"enable_logging_all_message_bodies", gateway.enable_logging_all_message_bodies},
                   {"keep_alive_interval", gateway.keep_alive_interval},
                   {"stream_establishment_timeout", gateway.stream_establishment_timeout},
                   {"stream_inactivity_timeout", gateway.stream_inactivity_timeout},
@@ -660,8 +658,8 @@ struct Server::Impl {
     shutdown_timer_.async_wait([this](std::error_code ec) {
       if (!ec) {
         log_.warn("stop: still {} admin connections and {} tasks after {} s; stopping anyway",
-                 connections_.size(), active_tasks_,
-                 std::chrono::duration_cast<std::chrono::seconds>(kShutdownBound).count());
+                  connections_.size(), active_tasks_,
+                  std::chrono::duration_cast<std::chrono::seconds>(kShutdownBound).count());
         io_.stop();
       }
     });
@@ -724,8 +722,6 @@ core::Result<std::unique_ptr<Server>> Server::create(NodeConfig config, DataDir 
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
-int Server::run() {
-  return impl_->run();
-}
+int Server::run() { return impl_->run(); }
 
 }  // namespace xfed::app

@@ -106,8 +106,7 @@ public:
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
     posix_spawn_file_actions_addopen(&actions, 2, stderr_path_.c_str(),
                                      O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int error =
-        posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
+    const int error = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (error != 0) {
       ADD_FAILURE() << "posix_spawn " << binary << ": " << std::strerror(error);
@@ -148,9 +147,7 @@ public:
   bool hasExited() { return waitExit(0s).has_value(); }
 
   /** Exit code when it exited normally, -1 otherwise. */
-  int exitCode() const {
-    return status_ && WIFEXITED(*status_) ? WEXITSTATUS(*status_) : -1;
-  }
+  int exitCode() const { return status_ && WIFEXITED(*status_) ? WEXITSTATUS(*status_) : -1; }
 
   std::string stderrText() const { return readFile(stderr_path_); }
   std::string stdoutText() const { return readFile(stdout_path_); }
@@ -284,6 +281,10 @@ TEST_F(DaemonTest, ReportsStatusAndStopsCleanlyOnSigterm) {
   ASSERT_TRUE(config["gateway"].is_object());
   EXPECT_TRUE(config["gateway"]["connection_limit"].is_number());
   EXPECT_FALSE(config["gateway"].contains("dialback_passphrase")) << "never report secrets";
+
+  // A new data directory gets the commented default node config.
+  EXPECT_TRUE(fs::exists(dataDir() / "node.toml"));
+  EXPECT_NE(readFile(dataDir() / "node.toml").find("[node]"), std::string::npos);
 
   struct stat info {};
   ASSERT_EQ(::stat(socketPath().c_str(), &info), 0);
@@ -541,7 +542,8 @@ TEST_F(DaemonTest, AdminConnectionsAreBoundedAndIdleOnesClosed) {
   // Each idle connection is closed by the server after its 10 s read deadline.
   const Clock::time_point deadline = Clock::now() + 15s;
   for (const int fd : idle) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
     pollfd entry{fd, POLLIN, 0};
     ASSERT_EQ(::poll(&entry, 1, static_cast<int>(std::max<std::int64_t>(left.count(), 0))), 1)
         << "an idle admin connection stayed open past its deadline";

@@ -227,8 +227,11 @@ public:
     }
     XFED_TRY(exec("BEGIN IMMEDIATE"));
     ++depth_;
+    int changes_before = sqlite3_total_changes(db_);
     Result<void> result = body();
-    if (result) {
+    if (result && sqlite3_total_changes(db_) != changes_before) {
+      // Only a transaction that changed rows moves the data version, so running roles reload
+      // only when there is something new.
       result = exec("UPDATE meta SET value = value + 1 WHERE key = 'change_counter'");
     }
     --depth_;

@@ -123,9 +123,9 @@ TEST(NodeConfigTest, EveryLogLevelAndFormatIsAccepted) {
 }
 
 TEST(NodeConfigTest, BoundsAreInclusive) {
-  for (const char* text : {"[node]\nthreads = 1\n", "[node]\nthreads = 64\n",
-                           "[store]\npoll_interval_ms = 100\n",
-                           "[store]\npoll_interval_ms = 60000\n"}) {
+  for (const char* text :
+       {"[node]\nthreads = 1\n", "[node]\nthreads = 64\n", "[store]\npoll_interval_ms = 100\n",
+        "[store]\npoll_interval_ms = 60000\n"}) {
     core::Result<NodeConfig> config = parseNodeConfig(text);
     EXPECT_TRUE(config) << text << config.error().detail;
   }
@@ -217,8 +217,9 @@ TEST(NodeConfigTest, OutOfRangeValuesNameTheKeyAndTheRange) {
       {"[node]\nthreads = 0\n", "node.threads: 0 is out of range; allowed 1..64"},
       {"[node]\nthreads = 65\n", "node.threads: 65 is out of range; allowed 1..64"},
       {"[node]\nthreads = -3\n", "node.threads: -3 is out of range"},
-      {"[store]\npoll_interval_ms = 99\n", "store.poll_interval_ms: 99 is out of range; "
-                                           "allowed 100..60000"},
+      {"[store]\npoll_interval_ms = 99\n",
+       "store.poll_interval_ms: 99 is out of range; "
+       "allowed 100..60000"},
       {"[store]\npoll_interval_ms = 60001\n", "allowed 100..60000"},
   };
   for (const Case& c : cases) {
@@ -247,8 +248,7 @@ TEST(NodeConfigTest, UnknownLevelAndFormatListWhatIsAllowed) {
             std::string::npos)
       << level;
   const std::string format = errorOf("[log]\nformat = \"xml\"\n");
-  EXPECT_NE(format.find("log.format: unknown format 'xml'; allowed: text, json"),
-            std::string::npos)
+  EXPECT_NE(format.find("log.format: unknown format 'xml'; allowed: text, json"), std::string::npos)
       << format;
 }
 
