@@ -45,12 +45,14 @@ bool wildcardMatch(std::string_view pattern, std::string_view text) {
   // Iterative glob with backtracking to the last '*': linear in practice, no recursion.
   std::size_t p = 0, t = 0, star = std::string_view::npos, mark = 0;
   while (t < text.size()) {
-    if (p < pattern.size() && (pattern[p] == '?' || lowerChar(pattern[p]) == lowerChar(text[t]))) {
-      ++p;
-      ++t;
-    } else if (p < pattern.size() && pattern[p] == '*') {
+    // '*' first: a '*' in the pattern is a wildcard even where the text has a literal '*'.
+    if (p < pattern.size() && pattern[p] == '*') {
       star = p++;
       mark = t;
+    } else if (p < pattern.size() &&
+               (pattern[p] == '?' || lowerChar(pattern[p]) == lowerChar(text[t]))) {
+      ++p;
+      ++t;
     } else if (star != std::string_view::npos) {
       p = star + 1;
       t = ++mark;
@@ -141,6 +143,9 @@ bool isDnsName(std::string_view name) {
 }
 
 bool isIpAddress(std::string_view text) {
+  if (text.find('\0') != std::string_view::npos) {
+    return false;  // inet_pton would stop at the NUL and accept the prefix
+  }
   std::string copy(text);
   unsigned char buffer[16];
   return inet_pton(AF_INET, copy.c_str(), buffer) == 1 ||
