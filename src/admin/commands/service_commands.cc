@@ -148,9 +148,10 @@ Result<std::vector<Record>> stopService(Context& context, const Args& args) {
   }
   std::string request = std::string(R"({"op":"stop","graceful":)") +
                         (args.flag("Graceful") ? "true" : "false") + "}";
-  XFED_ASSIGN_OR_RETURN(std::string reply,
-                        app::adminRequest(context.admin_socket, request, kRequestTimeout));
-  (void)reply;
+  Result<std::string> reply = app::adminRequest(context.admin_socket, request, kRequestTimeout);
+  if (!reply && reply.error().code != core::Errc::IoFailure) {
+    return reply.error();  // a node that closes the socket as it stops has heard us
+  }
   if (args.flag("NoWait")) {
     return std::vector<Record>{};
   }
