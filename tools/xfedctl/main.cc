@@ -26,7 +26,7 @@ namespace {
 
 using namespace xfed;
 
-constexpr std::size_t kMaxScriptBytes = 1024 * 1024;
+constexpr std::size_t kMaxScriptBytes = std::size_t{64} * 1024 * 1024;  // as admin/lexer.cc
 
 struct Options {
   std::optional<std::string> data_dir;
@@ -94,7 +94,7 @@ core::Result<std::string> readFile(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (text.str().size() > kMaxScriptBytes) {
-    return core::fail(core::Errc::InvalidArgument, "'" + path + "' is larger than 1 MiB");
+    return core::fail(core::Errc::InvalidArgument, "'" + path + "' is larger than 64 MiB");
   }
   return text.str();
 }
