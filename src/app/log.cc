@@ -235,10 +235,12 @@ public:
     sink_it_(msg);  // every sink, then flush_on
   }
 
-  void replaceSinks(spdlog::sink_ptr sink, LogFormat format, spdlog::level::level_enum flush) {
+  void replaceSinks(spdlog::sink_ptr sink, LogFormat format) {
     sinks().assign(1, std::move(sink));
     set_formatter(std::make_unique<LineFormatter>(format));
-    flush_on(flush);
+    // Standard error flushes every line already; a file is flushed at info so that lifecycle
+    // lines show at once while debug and trace volume stays buffered.
+    flush_on(spdlog::level::info);
   }
 };
 
@@ -287,9 +289,6 @@ std::optional<LogFormat> parseLogFormat(std::string_view text) {
 
 core::Result<void> initLogging(const LogSettings& settings) {
   spdlog::sink_ptr sink;
-  // A terminal flushes every line already; a file is flushed at info so lifecycle lines are
-  // visible at once while debug/trace volume stays buffered.
-  spdlog::level::level_enum flush = spdlog::level::info;
   if (settings.file.empty()) {
     sink = std::make_shared<spdlog::sinks::stderr_sink_mt>();
   } else {
@@ -300,7 +299,7 @@ core::Result<void> initLogging(const LogSettings& settings) {
                         fmt::format("cannot open log file {}: {}", settings.file, e.what()));
     }
   }
-  processLogger().replaceSinks(std::move(sink), settings.format, flush);
+  processLogger().replaceSinks(std::move(sink), settings.format);
   detail::g_log_level.store(static_cast<int>(settings.level), std::memory_order_relaxed);
   return core::ok();
 }

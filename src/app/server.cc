@@ -255,7 +255,7 @@ struct Server::Impl {
     // token and takes its future itself.
     std::promise<core::Result<InitialLoad>> promise;
     std::future<core::Result<InitialLoad>> loaded = promise.get_future();
-    asio::post(worker_, [this, &promise] {
+    asio::post(worker_, [this, promise = std::move(promise)]() mutable {
       promise.set_value([this]() -> core::Result<InitialLoad> {
         try {
           XFED_ASSIGN_OR_RETURN(store_, openStore(dir_));

@@ -185,7 +185,7 @@ bool contains(const Json& array, const std::string& value) {
 
 class DaemonTest : public ::testing::Test {
 protected:
-  fs::path dataDir() const { return tmp_.path() / "data"; }
+  fs::path dataDir() const { return tmp_.path() / data_name_; }
   fs::path socketPath() const { return app::DataDir{dataDir()}.adminSocketPath(); }
 
   std::unique_ptr<Child> serve(std::vector<std::string> extra = {}) {
@@ -255,6 +255,7 @@ protected:
   }
 
   TempDir tmp_;
+  std::string data_name_ = "data";
   int children_ = 0;
 };
 
@@ -462,6 +463,21 @@ TEST_F(DaemonTest, BadNodeTomlExitsWithStatus2NamingTheKey) {
   EXPECT_EQ(bad_flag->exitCode(), 2);
 }
 
+TEST_F(DaemonTest, CorruptStoreExitsWithStatus1AndOneLine) {
+  ASSERT_TRUE(app::openDataDir(dataDir()));
+  writeFile(dataDir() / "cms.sqlite", std::string(8192, 'x'));
+  std::error_code ignored;
+  fs::remove(dataDir() / "cms.sqlite-wal", ignored);
+  fs::remove(dataDir() / "cms.sqlite-shm", ignored);
+  std::unique_ptr<Child> xfed = serve();
+  ASSERT_TRUE(xfed->waitExit(10s));
+  EXPECT_EQ(xfed->exitCode(), 1);
+  const std::string error = xfed->stderrText();
+  EXPECT_EQ(error.rfind("xfed: error: ", 0), 0u) << error;
+  EXPECT_EQ(std::count(error.begin(), error.end(), '\n'), 1) << "one line: " << error;
+  EXPECT_FALSE(fs::exists(socketPath()));
+}
+
 TEST_F(DaemonTest, AdminProtocolErrorsAreReplies) {
   std::unique_ptr<Child> xfed = serve();
   ASSERT_TRUE(waitForStatus(*xfed, socketPath()));
@@ -567,6 +583,8 @@ TEST_F(DaemonTest, AdminClientReportsAStoppedServiceAsUnavailable) {
 }
 
 TEST_F(DaemonTest, JsonLogLinesEachParse) {
+  // A quote, a backslash, a tab and a byte that is not UTF-8 in the path the log line carries.
+  data_name_ = "da\"ta\\\t\xc3";
   std::unique_ptr<Child> xfed = serve({"--log-format", "json"});
   const std::optional<Json> status = waitForStatus(*xfed, socketPath());
   ASSERT_TRUE(status);
@@ -586,11 +604,31 @@ TEST_F(DaemonTest, JsonLogLinesEachParse) {
     EXPECT_TRUE(entry["ts"].is_string());
     EXPECT_TRUE(entry["level"].is_string());
     EXPECT_EQ(entry["component"], "app");
-    saw_started = saw_started || entry["msg"].get<std::string>().rfind("started roles=", 0) == 0;
+    const std::string msg = entry["msg"];
+    if (msg.rfind("started roles=", 0) == 0) {
+      saw_started = true;
+      EXPECT_NE(msg.find("da\"ta\\\t\xef\xbf\xbd"), std::string::npos)
+          << "escaped, with U+FFFD for the bad byte: " << line;
+    }
     ++count;
   }
   EXPECT_GE(count, 2);
   EXPECT_TRUE(saw_started);
+}
+
+TEST_F(DaemonTest, LogFileIsRelativeToTheDataDirectory) {
+  const fs::path config = tmp_.path() / "log-file.toml";
+  writeFile(config, "[log]\nfile = \"log/xfed.log\"\nlevel = \"debug\"\n");
+  std::unique_ptr<Child> xfed = serve({"--config", config.string()});
+  ASSERT_TRUE(waitForStatus(*xfed, socketPath()));
+  ASSERT_TRUE(request(socketPath(), {{"op", "reload"}}));
+  xfed->signal(SIGTERM);
+  expectCleanExit(*xfed, socketPath());
+  const std::string log = readFile(dataDir() / "log" / "xfed.log");
+  EXPECT_NE(log.find(" info  app started roles="), std::string::npos) << log;
+  EXPECT_NE(log.find(" debug app config reload reason=admin"), std::string::npos) << log;
+  EXPECT_NE(log.find("stopped reason=SIGTERM"), std::string::npos) << log;
+  EXPECT_EQ(xfed->stderrText(), "") << "everything went to the file";
 }
 
 TEST_F(DaemonTest, ManyThreadsServeConcurrentClients) {

@@ -7,6 +7,7 @@
 #include <ctime>
 #include <map>
 #include <memory>
+#include <thread>
 
 #include "config/defaults.h"
 #include "config/topology_json.h"
@@ -167,7 +168,7 @@ public:
 
   Result<void> initialize() {
     sqlite3_busy_timeout(db_, kBusyTimeoutMs);
-    XFED_TRY(exec("PRAGMA journal_mode=WAL"));
+    XFED_TRY(switchToWal());
     XFED_TRY(exec("PRAGMA synchronous=NORMAL"));
     XFED_TRY(exec("PRAGMA foreign_keys=ON"));
     for (const Migration& m : migrations()) {
@@ -299,9 +300,10 @@ public:
     std::string key = identity;
     if (identity.find('@') != std::string::npos) {
       sql += "sip_address = ?";
-      if (!key.starts_with("sip:") && !key.starts_with("SIP:")) {
-        key = "sip:" + key;
+      if (sqlite3_strnicmp(key.c_str(), "sip:", 4) == 0) {
+        key.erase(0, 4);
       }
+      key = "sip:" + key;
     } else {
       sql += "display_name = ? COLLATE NOCASE ORDER BY sip_address";
     }
@@ -313,7 +315,9 @@ public:
   Result<std::vector<config::User>> listUsers(const UserQuery& query) override {
     std::string sql = std::string("SELECT ") + kUserColumns + " FROM users";
     if (query.filter) {
-      sql += " WHERE sip_address LIKE ?1 ESCAPE '\\' OR display_name LIKE ?1 ESCAPE '\\'";
+      // A filter written without the scheme ("alice@*") also matches the address.
+      sql += " WHERE sip_address LIKE ?1 ESCAPE '\\' OR sip_address LIKE 'sip:' || ?1 ESCAPE '\\'"
+             " OR display_name LIKE ?1 ESCAPE '\\'";
     }
     sql += " ORDER BY sip_address";
     if (query.limit) {
@@ -515,13 +519,23 @@ public:
                                            : std::nullopt);
       s.bind(9, p.description);
       XFED_TRY(s.run());
-      Statement clear = prepare("DELETE FROM xmpp_partner_domains WHERE partner = ?");
-      clear.bind(1, p.domain);
+      // The partner keeps the spelling it was created with; its domains hang off that name.
+      std::string primary = p.domain;
+      {
+        Statement stored = prepare("SELECT domain FROM xmpp_partners WHERE domain = ?");
+        stored.bind(1, p.domain);
+        XFED_ASSIGN_OR_RETURN(bool row, stored.step());
+        if (row) {
+          primary = stored.text(0);
+        }
+      }
+      Statement clear = prepare("DELETE FROM xmpp_partner_domains WHERE partner = ? COLLATE NOCASE");
+      clear.bind(1, primary);
       XFED_TRY(clear.run());
       for (std::size_t i = 0; i < p.additional_domains.size(); ++i) {
         Statement add = prepare(
             "INSERT INTO xmpp_partner_domains (domain, partner, position) VALUES (?, ?, ?)");
-        add.bind(1, p.additional_domains[i]).bind(2, p.domain);
+        add.bind(1, p.additional_domains[i]).bind(2, primary);
         add.bind(3, static_cast<std::int64_t>(i));
         XFED_TRY(add.run());
       }
@@ -627,6 +641,28 @@ private:
       return core::fail(Errc::NotFound, what + " does not exist");
     }
     return core::ok();
+  }
+
+  /**
+   * PRAGMA journal_mode=WAL needs a moment of exclusive access and does not wait through the
+   * busy handler: when several processes open a new store at once, the losers see SQLITE_BUSY.
+   * Retry until the busy timeout.
+   */
+  Result<void> switchToWal() {
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+    while (true) {
+      int rc = sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
+      if (rc == SQLITE_OK) {
+        return core::ok();
+      }
+      if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) ||
+          std::chrono::steady_clock::now() >= deadline) {
+        return core::fail(Errc::StoreFailure,
+                          std::string("SQLite: cannot switch the store to WAL: ") +
+                              sqlite3_errmsg(db_));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
   }
 
   Result<void> exec(const std::string& sql) {
