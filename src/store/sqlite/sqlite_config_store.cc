@@ -326,7 +326,6 @@ public:
     Statement s = prepare(sql);
     if (query.filter) {
       std::string pattern = likePattern(*query.filter);
-      // A filter without '@' or wildcard on an address also matches "sip:" + it.
       s.bind(1, std::string_view(pattern));
     }
     return collectUsers(s);
