@@ -34,9 +34,10 @@ std::filesystem::path resolveDataDir(const std::optional<std::string>& flag);
 
 /**
  * Opens the data directory, creating it with the embedded defaults if new: the SQLite store
- * (one site, one front end pool and one edge pool on loopback, SIP domain contoso.test), a
- * default node.toml, and a lab CA with certificates covering the topology's names.
- * Whichever program (xfed or xfedctl) opens a new directory first creates it.
+ * (one site, one front end pool and one edge pool on loopback, SIP domain contoso.test) and a
+ * lab CA with certificates covering the topology's names. Whichever program (xfed or xfedctl)
+ * opens a new directory first creates it. (`xfed serve` also writes a commented default
+ * node.toml when there is none: the node file belongs to the daemon.)
  */
 core::Result<DataDir> openDataDir(const std::filesystem::path& root);
 
