@@ -286,6 +286,9 @@ TEST_F(XfedctlTest, InteractiveShellCompletesAndKeepsHistory) {
     ASSERT_TRUE(terminal.waitFor("-Filter")) << terminal.screen();
     terminal.type(" *.org\r");
     ASSERT_TRUE(terminal.waitFor("Identity                   : fabrikam.org")) << terminal.screen();
+    // A password typed on the command line is refused and kept out of the history.
+    terminal.type("Enable-CsUser nobody@contoso.test -Password Hunter2Hunter2\r");
+    ASSERT_TRUE(terminal.waitFor("never taken on the command line")) << terminal.screen();
     terminal.type("exit\r");
     EXPECT_EQ(terminal.waitExit(), 0);
   }
@@ -294,6 +297,7 @@ TEST_F(XfedctlTest, InteractiveShellCompletesAndKeepsHistory) {
   EXPECT_TRUE(contains(history, "Get-CsXmppAllowedPartner\\040") &&
               contains(history, "-Filter\\040") && contains(history, "*.org"))
       << history;
+  EXPECT_FALSE(contains(history, "Hunter2")) << history;
 }
 
 }  // namespace

@@ -69,6 +69,19 @@ char** complete(const char* text, int start, int /*end*/) {
   return rl_completion_matches(text, nextCandidate);
 }
 
+/** A line that tries -Password (refused anyway) must not reach the history file. */
+bool mentionsPassword(std::string_view line) {
+  std::string lower = core::toLower(line);
+  for (std::size_t at = lower.find("-password"); at != std::string::npos;
+       at = lower.find("-password", at + 1)) {
+    std::size_t end = at + std::string_view("-password").size();
+    if (end >= lower.size() || lower[end] == ' ' || lower[end] == '\t' || lower[end] == ':') {
+      return true;
+    }
+  }
+  return false;
+}
+
 std::string historyPath() {
   const char* home = std::getenv("HOME");
   return std::string(home != nullptr ? home : ".") + "/.xfedctl_history";
@@ -103,7 +116,9 @@ int runShell(const admin::Registry& registry, admin::Context& context,
     if (trimmed.empty() && pending.empty()) {
       continue;
     }
-    add_history(line.c_str());
+    if (!mentionsPassword(line)) {
+      add_history(line.c_str());
+    }
     if (trimmed.ends_with("`")) {  // continuation, as in PowerShell
       pending += line + "\n";
       continue;
