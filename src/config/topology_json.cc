@@ -211,6 +211,16 @@ std::string xmlEscape(const std::string& text) {
       case '"':
         out += "&quot;";
         break;
+      // Attribute values normalise raw whitespace to spaces: keep tabs and line breaks.
+      case '\t':
+        out += "&#9;";
+        break;
+      case '\n':
+        out += "&#10;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
       default:
         out += c;
     }

@@ -5,6 +5,7 @@
 
 #include "admin/commands/common.h"
 #include "config/topology_json.h"
+#include "config/topology_xml.h"
 #include "config/validation.h"
 
 namespace xfed::admin {
@@ -101,12 +102,11 @@ Result<std::vector<Record>> publishTopology(Context& context, const Args& args) 
   if (document.size() > kMaxTopologyFileBytes) {
     return invalidArgument("the topology file '" + path + "' is larger than 16 MiB");
   }
+  // JSON (Get-CsTopology --json) or XML (Get-CsTopology -AsXml), as exported.
   std::string_view body = core::trim(document);
-  if (body.starts_with("<")) {
-    return invalidArgument("'" + path + "' is XML; publish the JSON document that "
-                           "Get-CsTopology --json exports (xfedctl --json Get-CsTopology > file)");
-  }
-  XFED_ASSIGN_OR_RETURN(config::Topology t, config::topologyFromJson(body));
+  XFED_ASSIGN_OR_RETURN(config::Topology t, body.starts_with("<")
+                                                ? config::topologyFromXml(body)
+                                                : config::topologyFromJson(body));
   XFED_TRY(config::validateTopology(t));
   XFED_TRY(checkReferences(context, t));
   if (args.flag("WhatIf")) {
@@ -291,8 +291,9 @@ void registerTopologyCommands(Registry& registry) {
   }
   {
     CommandDef c{"Publish-CsTopology", "topology", "publish",
-                 "Validates a topology file (JSON) and stores it as a new version"};
-    ParamDef file{"FileName", ParamType::String, "the topology document (JSON)"};
+                 "Validates a topology file (JSON or XML, as Get-CsTopology exports it) and stores it as "
+                 "a new version"};
+    ParamDef file{"FileName", ParamType::String, "the topology document (JSON or XML)"};
     file.required = true;
     file.position = 0;
     file.example = "topology.json";

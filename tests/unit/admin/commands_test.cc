@@ -465,6 +465,17 @@ TEST_F(TopologyCommandsTest, ExportedTopologyRepublishesAsANewVersion) {
   EXPECT_EQ(store().topology()->version, 2);
 }
 
+TEST_F(TopologyCommandsTest, ExportedXmlRepublishesToo) {
+  ASSERT_EQ(run("Set-CsSite Site1 -Description 'two\nlines'"), 0) << err();
+  ASSERT_EQ(run("Get-CsTopology -AsXml"), 0);
+  std::string xml = out().substr(out().find('<'));
+  ASSERT_EQ(run("Publish-CsTopology -FileName '" + writeFile("t.xml", xml) + "'"), 0) << err();
+  auto t = store().topology();
+  EXPECT_EQ(t->version, 3);
+  EXPECT_EQ(t->sites.front().description, "two\nlines");
+  EXPECT_EQ(t->sites.front().xmpp_federation_route, "edge.contoso.test");
+}
+
 TEST_F(TopologyCommandsTest, InvalidTopologyNamesTheObjectAndChangesNothing) {
   ASSERT_EQ(run("Get-CsTopology", true), 0);
   std::string json = out();
