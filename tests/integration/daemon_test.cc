@@ -34,6 +34,8 @@
 #include "config/model.h"
 #include "core/errors.h"
 #include "store/config_store.h"
+#include "fakes/child_process.h"
+#include "fakes/temp_dir.h"
 
 extern char** environ;
 
@@ -49,116 +51,26 @@ constexpr auto kStartDeadline = 30s;  // a fresh data directory creates its stor
 constexpr auto kRequestTimeout = 5s;
 constexpr auto kStopDeadline = 5s;
 
-std::string readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 void writeFile(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   out << text;
 }
 
-/** A fresh directory under /tmp (short, for the 108-byte socket path limit), removed after. */
-class TempDir {
-public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "xfed-daemon-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp: " << std::strerror(errno);
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
+std::string readFile(const fs::path& path) { return fakes::readWholeFile(path); }
 
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
+using fakes::TempDir;
 
 /** build/bin/xfed as a child process with stdout/stderr in files. Killed if still running. */
-class Child {
+class Child : public fakes::ChildProcess {
 public:
   Child(const std::vector<std::string>& args, const fs::path& output_prefix)
-      : stdout_path_(output_prefix.string() + ".stdout"),
-        stderr_path_(output_prefix.string() + ".stderr") {
-    const std::string binary = (fs::path(XFED_BIN_DIR) / "xfed").string();
-    std::vector<std::string> argv_storage{binary};
-    argv_storage.insert(argv_storage.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (std::string& arg : argv_storage) {
-      argv.push_back(arg.data());
+      : ChildProcess(fs::path(XFED_BIN_DIR) / "xfed", args, output_prefix) {
+    if (pid() <= 0) {
+      ADD_FAILURE() << "cannot start xfed: " << spawnError();
     }
-    argv.push_back(nullptr);
-
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, stdout_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_addopen(&actions, 2, stderr_path_.c_str(),
-                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int error = posix_spawn(&pid_, binary.c_str(), &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (error != 0) {
-      ADD_FAILURE() << "posix_spawn " << binary << ": " << std::strerror(error);
-      pid_ = -1;
-    }
-  }
-
-  ~Child() {
-    if (pid_ > 0 && !status_) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      ::waitpid(pid_, &status, 0);
-    }
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  pid_t pid() const { return pid_; }
-
-  /** The wait status once the child has exited, waiting at most timeout. */
-  std::optional<int> waitExit(Clock::duration timeout) {
-    const Clock::time_point deadline = Clock::now() + timeout;
-    while (!status_ && pid_ > 0) {
-      int status = 0;
-      const pid_t done = ::waitpid(pid_, &status, WNOHANG);
-      if (done == pid_) {
-        status_ = status;
-        break;
-      }
-      if (Clock::now() >= deadline) {
-        break;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return status_;
   }
 
   bool hasExited() { return waitExit(0s).has_value(); }
-
-  /** Exit code when it exited normally, -1 otherwise. */
-  int exitCode() const { return status_ && WIFEXITED(*status_) ? WEXITSTATUS(*status_) : -1; }
-
-  std::string stderrText() const { return readFile(stderr_path_); }
-  std::string stdoutText() const { return readFile(stdout_path_); }
-
-  void signal(int signal_number) const { ::kill(pid_, signal_number); }
-
-private:
-  pid_t pid_ = -1;
-  std::optional<int> status_;
-  std::string stdout_path_;
-  std::string stderr_path_;
 };
 
 std::optional<Json> request(const fs::path& socket, const Json& body) {

@@ -9,12 +9,15 @@
 
 #include "config/defaults.h"
 #include "config/model.h"
+#include "config/topology_compare.h"
 #include "config/topology_json.h"
 #include "config/validation.h"
 #include "core/errors.h"
 
 namespace xfed::config {
 namespace {
+
+using testing_support::expectSameTopology;
 
 using ::testing::AllOf;
 using ::testing::Contains;
@@ -331,54 +334,6 @@ TEST(SiteAndTagNames, AllowLettersDigitsHyphenUnderscoreAndDotUpTo64) {
 }
 
 // ------------------------------------------------------------------------- topology JSON
-
-void expectSameTopology(const Topology& a, const Topology& b) {
-  EXPECT_EQ(a.version, b.version);
-  EXPECT_EQ(a.published_at, b.published_at);
-  ASSERT_EQ(a.sip_domains.size(), b.sip_domains.size());
-  for (std::size_t i = 0; i < a.sip_domains.size(); ++i) {
-    EXPECT_EQ(a.sip_domains[i].name, b.sip_domains[i].name);
-    EXPECT_EQ(a.sip_domains[i].is_default, b.sip_domains[i].is_default);
-  }
-  ASSERT_EQ(a.sites.size(), b.sites.size());
-  for (std::size_t i = 0; i < a.sites.size(); ++i) {
-    EXPECT_EQ(a.sites[i].name, b.sites[i].name);
-    EXPECT_EQ(a.sites[i].description, b.sites[i].description);
-    EXPECT_EQ(a.sites[i].xmpp_federation_route, b.sites[i].xmpp_federation_route);
-  }
-  auto sameMachines = [](const std::vector<Machine>& x, const std::vector<Machine>& y) {
-    ASSERT_EQ(x.size(), y.size());
-    for (std::size_t i = 0; i < x.size(); ++i) {
-      EXPECT_EQ(x[i].fqdn, y[i].fqdn);
-      EXPECT_EQ(x[i].internal_address, y[i].internal_address);
-      EXPECT_EQ(x[i].external_address, y[i].external_address);
-    }
-  };
-  ASSERT_EQ(a.front_end_pools.size(), b.front_end_pools.size());
-  for (std::size_t i = 0; i < a.front_end_pools.size(); ++i) {
-    const FrontEndPool& x = a.front_end_pools[i];
-    const FrontEndPool& y = b.front_end_pools[i];
-    EXPECT_EQ(x.fqdn, y.fqdn);
-    EXPECT_EQ(x.site, y.site);
-    EXPECT_EQ(x.sip_port, y.sip_port);
-    EXPECT_EQ(x.sip_tls_port, y.sip_tls_port);
-    sameMachines(x.machines, y.machines);
-  }
-  ASSERT_EQ(a.edge_pools.size(), b.edge_pools.size());
-  for (std::size_t i = 0; i < a.edge_pools.size(); ++i) {
-    const EdgePool& x = a.edge_pools[i];
-    const EdgePool& y = b.edge_pools[i];
-    EXPECT_EQ(x.fqdn, y.fqdn);
-    EXPECT_EQ(x.external_fqdn, y.external_fqdn);
-    EXPECT_EQ(x.site, y.site);
-    EXPECT_EQ(x.internal_address, y.internal_address);
-    EXPECT_EQ(x.external_address, y.external_address);
-    EXPECT_EQ(x.xmpp_port, y.xmpp_port);
-    EXPECT_EQ(x.internal_port, y.internal_port);
-    EXPECT_EQ(x.xmpp_federation_enabled, y.xmpp_federation_enabled);
-    sameMachines(x.machines, y.machines);
-  }
-}
 
 /** A topology where every field differs from its default, so a dropped field is noticed. */
 Topology richTopology() {
