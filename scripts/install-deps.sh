@@ -15,7 +15,7 @@ build_pkgs=(
   libosip2-dev libedit-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_pkgs=(python3 procps iproute2 hyperfine)
+test_pkgs=(python3 procps iproute2 hyperfine dnsmasq-base strace)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
