@@ -15,7 +15,11 @@ build_pkgs=(
   libosip2-dev libedit-dev
   googletest libgtest-dev libgmock-dev libbenchmark-dev
 )
-test_pkgs=(python3 procps iproute2 hyperfine dnsmasq-base strace)
+# Test peers and tools. lua-unbound is only a Recommends of prosody (and we install without
+# recommends), but without it Prosody's DNS goes to the system resolver. dnsmasq-base is the
+# binary without the system service.
+test_pkgs=(python3 procps iproute2 hyperfine dnsmasq-base strace openssl util-linux
+  prosody lua-unbound ejabberd python3-slixmpp)
 
 want=("${build_pkgs[@]}")
 if [[ "${1:-}" == "--test" ]]; then
@@ -52,8 +56,9 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 # If a peer package is present, make sure its system service stays off.
-for svc in prosody ejabberd kamailio; do
-  if command -v systemctl >/dev/null 2>&1 && systemctl list-unit-files "$svc.service" >/dev/null 2>&1; then
-    systemctl disable --now "$svc" >/dev/null 2>&1 || true
+# erlang-base (ejabberd) also enables epmd, which would listen on 4369.
+for unit in prosody.service ejabberd.service kamailio.service epmd.socket epmd.service; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl list-unit-files "$unit" >/dev/null 2>&1; then
+    systemctl disable --now "$unit" >/dev/null 2>&1 || true
   fi
 done
