@@ -126,14 +126,15 @@ public:
     NodeConfig config;
     for (auto&& [key, node] : root) {
       const std::string_view name = key.str();
-      const bool known = name == "node" || name == "log" || name == "admin" || name == "store";
+      const bool known = name == "node" || name == "log" || name == "admin" || name == "store" ||
+                         name == "edge";
       if (!known) {
         std::string hint;
         if (const std::string_view table = tableOfKey(name); !table.empty()) {
           hint = fmt::format(" ('{}' belongs in [{}])", name, table);
         }
         return error(key.source(), fmt::format("unknown {} '{}'; allowed tables: node, log, "
-                                               "admin, store{}",
+                                               "admin, store, edge{}",
                                                node.is_table() ? "table" : "key", name, hint));
       }
       const toml::table* table = node.as_table();
@@ -147,6 +148,8 @@ public:
         XFED_TRY(readLog(*table, config.log));
       } else if (name == "admin") {
         XFED_TRY(readAdmin(*table, config));
+      } else if (name == "edge") {
+        XFED_TRY(readEdge(*table, config.edge));
       } else {
         XFED_TRY(readStore(*table, config));
       }
@@ -310,6 +313,62 @@ private:
         config.store_poll_interval = std::chrono::milliseconds(millis);
       } else {
         return unknownKey("store", key, {"poll_interval_ms"});
+      }
+    }
+    return core::ok();
+  }
+
+  core::Result<std::vector<std::string>> strings(std::string_view path,
+                                                  const toml::node& node) const {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) {
+      return wrongType(path, node, "an array of strings").error();
+    }
+    std::vector<std::string> out;
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      XFED_ASSIGN_OR_RETURN(std::string text,
+                            string(fmt::format("{}[{}]", path, i), *array->get(i)));
+      out.push_back(std::move(text));
+    }
+    return out;
+  }
+
+  core::Result<void> readEdge(const toml::table& table, EdgeNodeSettings& edge) const {
+    for (auto&& [key, node] : table) {
+      const std::string_view name = key.str();
+      if (name == "listen_address") {
+        XFED_ASSIGN_OR_RETURN(edge.listen_address, string("edge.listen_address", node));
+      } else if (name == "port") {
+        XFED_ASSIGN_OR_RETURN(const std::int64_t port, integer("edge.port", node, 0, 65535));
+        edge.port = static_cast<std::uint16_t>(port);
+      } else if (name == "direct_tls_port") {
+        XFED_ASSIGN_OR_RETURN(const std::int64_t port,
+                              integer("edge.direct_tls_port", node, 0, 65535));
+        edge.direct_tls_port = static_cast<std::uint16_t>(port);
+      } else if (name == "dns_forwarders") {
+        XFED_ASSIGN_OR_RETURN(edge.dns_forwarders, strings("edge.dns_forwarders", node));
+      } else if (name == "dns_transparent_zones") {
+        XFED_ASSIGN_OR_RETURN(edge.dns_transparent_zones,
+                              strings("edge.dns_transparent_zones", node));
+      } else if (name == "max_stanza_bytes") {
+        XFED_ASSIGN_OR_RETURN(const std::int64_t bytes,
+                              integer("edge.max_stanza_bytes", node, 10'000, 16 * 1024 * 1024));
+        edge.max_stanza_bytes = static_cast<std::size_t>(bytes);
+      } else if (name == "dns_overrides") {
+        const toml::table* overrides = node.as_table();
+        if (overrides == nullptr) {
+          return wrongType("edge.dns_overrides", node,
+                           "a table of domain = \"host:port, ...\"");
+        }
+        for (auto&& [domain, target] : *overrides) {
+          XFED_ASSIGN_OR_RETURN(std::string text,
+                                string(fmt::format("edge.dns_overrides.{}", domain.str()), target));
+          edge.dns_overrides.emplace_back(std::string(domain.str()), std::move(text));
+        }
+      } else {
+        return unknownKey("edge", key,
+                          {"listen_address", "port", "direct_tls_port", "dns_forwarders",
+                           "dns_transparent_zones", "dns_overrides", "max_stanza_bytes"});
       }
     }
     return core::ok();

@@ -41,6 +41,22 @@ inline constexpr std::size_t kMaxUnixSocketPath = 107;  // sun_path is 108 bytes
  *
  * Relative paths (log.file, admin.socket) are relative to the data directory.
  */
+/**
+ * [edge]: node bootstrap of the edge role. The listen address and port default to the edge pool
+ * of the published topology (its external address and xmppPort); these override them, and the
+ * resolver settings point DNS at a private server (tests, labs). Everything about partners lives
+ * in the store.
+ */
+struct EdgeNodeSettings {
+  std::string listen_address;               // empty: the edge pool's external address
+  std::optional<std::uint16_t> port;        // none: the edge pool's xmppPort; 0: any free port
+  std::uint16_t direct_tls_port = 0;        // XEP-0368 listener; 0: off
+  std::vector<std::string> dns_forwarders;  // "ip@port"; empty: the system's resolver
+  std::vector<std::string> dns_transparent_zones;  // e.g. "test" (libunbound refuses *.test)
+  std::vector<std::pair<std::string, std::string>> dns_overrides;  // domain -> "host:port, ..."
+  std::size_t max_stanza_bytes = 512 * 1024;
+};
+
 struct NodeConfig {
   std::vector<Role> roles{Role::FrontEnd, Role::Edge};  // sorted, no duplicates, not empty
   std::string fqdn;                     // the pool member this process is; empty: not set
@@ -49,6 +65,7 @@ struct NodeConfig {
   LogSettings log;
   std::string admin_socket;  // empty: the data directory's default (DataDir::adminSocketPath)
   std::chrono::milliseconds store_poll_interval{1000};  // PRAGMA data_version polling
+  EdgeNodeSettings edge;
 
   bool hasRole(Role role) const;
 };

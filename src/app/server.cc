@@ -11,6 +11,7 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <type_traits>
@@ -25,6 +26,9 @@
 #include "app/log.h"
 #include "config/validation.h"
 #include "core/errors.h"
+#include "edge/edge_service.h"
+#include "net/dns/resolver.h"
+#include "net/tls/context.h"
 
 namespace xfed::app {
 namespace {
@@ -53,7 +57,7 @@ constexpr auto kShutdownBound = 5s;
 // Pause after a failed accept (EMFILE and the like) so that the loop does not spin.
 constexpr auto kAcceptRetryPause = 100ms;
 
-constexpr std::string_view kKnownOps = "status, reload, stop";
+constexpr std::string_view kKnownOps = "status, reload, stop, streams";
 
 std::string dumpLine(const Json& json) {
   // Invalid UTF-8 (echoed from a request) becomes U+FFFD instead of throwing.
@@ -274,6 +278,7 @@ struct Server::Impl {
           "cannot read the store " + dir_.storePath().string() + ": " + initial.error().detail);
     }
     snapshot_ = std::make_shared<const store::Snapshot>(std::move(initial->snapshot));
+    publishSnapshot();
     polled_version_ = initial->data_version;
     generation_ = 1;
     return core::ok();
@@ -459,6 +464,7 @@ struct Server::Impl {
       co_return false;
     }
     self.snapshot_ = std::make_shared<const store::Snapshot>(std::move(*read));
+    self.publishSnapshot();
     ++self.generation_;
     self.log_.info(
         "config reloaded reason={} generation={} data_version={} topology_version={} "
@@ -543,6 +549,11 @@ struct Server::Impl {
                                     {"topology_version", self.snapshot_->topology.version}}),
                       false,
                       {}};
+    }
+    if (op == "streams") {
+      // GCC 12 mishandles a co_await inside an aggregate initializer: keep it a statement.
+      Json streams = co_await self.streamsJson();
+      co_return Reply{dumpLine(streams), false, {}};
     }
     if (op == "stop") {
       bool graceful = true;
@@ -635,6 +646,115 @@ struct Server::Impl {
     };
   }
 
+  // ------------------------------------------------------------------------ the edge role
+
+  /** Roles read the snapshot from their own strands: they get it through this holder. */
+  void publishSnapshot() {
+    std::lock_guard lock(published_mutex_);
+    published_ = snapshot_;
+  }
+
+  store::SnapshotConstSharedPtr publishedSnapshot() {
+    std::lock_guard lock(published_mutex_);
+    return published_;
+  }
+
+  /** No gateway link yet (ADR 0004): inbound stanzas bounce with service-unavailable. */
+  class NoGateway final : public edge::LocalDelivery {
+  public:
+    bool deliver(xml::Element&& /*stanza*/) override { return false; }
+  };
+
+  core::Result<void> createEdge() {
+    if (!config_.hasRole(Role::Edge)) {
+      return core::ok();
+    }
+    const store::Snapshot& snap = *snapshot_;
+    const config::EdgePool* pool = nullptr;
+    for (const config::EdgePool& p : snap.topology.edge_pools) {
+      bool mine = config_.fqdn.empty() || p.fqdn == config_.fqdn;
+      for (const config::Machine& m : p.machines) {
+        mine = mine || m.fqdn == config_.fqdn;
+      }
+      if (mine && (pool == nullptr || (p.xmpp_federation_enabled && !pool->xmpp_federation_enabled))) {
+        pool = &p;
+      }
+    }
+    if (pool == nullptr) {
+      return core::fail(core::Errc::FailedPrecondition,
+                        "the edge role needs an edge pool in the topology" +
+                            (config_.fqdn.empty() ? std::string()
+                                                  : " with the machine " + config_.fqdn));
+    }
+    edge::EdgeSettings settings;
+    settings.listen_address =
+        config_.edge.listen_address.empty() ? pool->external_address : config_.edge.listen_address;
+    settings.port = config_.edge.port.value_or(pool->xmpp_port);
+    settings.direct_tls_port = config_.edge.direct_tls_port;
+    settings.max_stanza_bytes = config_.edge.max_stanza_bytes;
+    settings.dns.forwarders = config_.edge.dns_forwarders;
+    settings.dns.transparent_zones = config_.edge.dns_transparent_zones;
+    for (const auto& [domain, targets] : config_.edge.dns_overrides) {
+      XFED_ASSIGN_OR_RETURN(std::vector<net::dns::ServiceTarget> parsed,
+                            net::dns::parseTargetList(targets));
+      settings.dns_overrides.set(domain, std::move(parsed));
+    }
+    pki::LabPkiFiles files = dir_.pkiFiles();
+    net::tls::TlsContextOptions server;
+    server.role = net::tls::TlsRole::Server;
+    server.certificates.push_back({files.edge_external_cert, files.edge_external_key});
+    server.ca_file = files.ca_cert;
+    server.use_system_trust_store = true;
+    XFED_ASSIGN_OR_RETURN(settings.server_tls, net::tls::TlsContext::create(server));
+    net::tls::TlsContextOptions client = server;
+    client.role = net::tls::TlsRole::Client;
+    XFED_ASSIGN_OR_RETURN(settings.client_tls, net::tls::TlsContext::create(client));
+    XFED_ASSIGN_OR_RETURN(edge_, edge::EdgeService::create(
+                                     io_, std::move(settings),
+                                     [this] { return publishedSnapshot(); }, no_gateway_));
+    XFED_TRY(edge_->start());
+    log_.info("edge listening on {}:{} (pool {})", config_.edge.listen_address.empty()
+                                                       ? pool->external_address
+                                                       : config_.edge.listen_address,
+              edge_->boundPort(), pool->fqdn);
+    return core::ok();
+  }
+
+  Awaitable<Json> streamsJson() {
+    Json out{{"ok", true}, {"streams", Json::array()}};
+    if (!edge_) {
+      co_return out;
+    }
+    std::vector<edge::StreamInfo> streams = co_await edge_->streams();
+    for (const edge::StreamInfo& i : streams) {
+      out["streams"].push_back(Json{{"id", i.id},
+                                    {"direction", i.direction},
+                                    {"local_domain", i.local_domain},
+                                    {"remote_domain", i.remote_domain},
+                                    {"state", i.state},
+                                    {"tls_version", i.tls_version},
+                                    {"tls_cipher", i.tls_cipher},
+                                    {"auth", i.auth},
+                                    {"remote_endpoint", i.remote_endpoint},
+                                    {"age_s", i.age_s},
+                                    {"stanzas_in", i.stanzas_in},
+                                    {"stanzas_out", i.stanzas_out},
+                                    {"bytes_in", i.bytes_in},
+                                    {"bytes_out", i.bytes_out},
+                                    {"queue_depth", i.queue_depth}});
+    }
+    edge::EdgeCounters c = co_await edge_->counters();
+    out["counters"] = Json{{"accepted_outbound", c.accepted_outbound},
+                           {"delivered_outbound", c.delivered_outbound},
+                           {"bounced", c.bounced},
+                           {"accepted_inbound", c.accepted_inbound},
+                           {"delivered_inbound", c.delivered_inbound},
+                           {"dropped_error_stanzas", c.dropped_error_stanzas},
+                           {"failures", c.failures}};
+    out["edge_port"] = edge_->boundPort();
+    co_return out;
+  }
+
   // ------------------------------------------------------------------------ shutdown (strand)
 
   void stop(std::string reason) {
@@ -643,6 +763,9 @@ struct Server::Impl {
     }
     stopping_ = true;
     stop_reason_ = std::move(reason);
+    if (edge_) {
+      edge_->stop();
+    }
     log_.info("stopping reason={} admin_connections={}", stop_reason_, connections_.size());
     std::error_code ignored;
     acceptor_.close(ignored);
@@ -709,6 +832,11 @@ struct Server::Impl {
   SteadyClock::time_point started_at_ = SteadyClock::now();
   bool socket_bound_ = false;
   std::atomic<bool> io_failed_{false};
+
+  std::mutex published_mutex_;
+  store::SnapshotConstSharedPtr published_;  // guarded by published_mutex_
+  NoGateway no_gateway_;
+  std::unique_ptr<edge::EdgeService> edge_;
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -719,6 +847,7 @@ core::Result<std::unique_ptr<Server>> Server::create(NodeConfig config, DataDir 
   auto impl = std::make_unique<Impl>(std::move(config), std::move(dir));
   XFED_TRY(impl->takeAdminSocket());
   XFED_TRY(impl->openStoreAndLoad());
+  XFED_TRY(impl->createEdge());
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 

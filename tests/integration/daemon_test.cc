@@ -278,12 +278,12 @@ TEST_F(DaemonTest, ReloadRequestAndSighupPickUpAChangeAtOnce) {
 
 TEST_F(DaemonTest, EdgeOnlyConfigRunsOnlyTheEdgeRole) {
   const fs::path config = tmp_.path() / "edge.toml";
-  writeFile(config, "[node]\nroles = [\"edge\"]\nfqdn = \"edge01.contoso.test\"\n");
+  writeFile(config, "[node]\nroles = [\"edge\"]\nfqdn = \"edge1.contoso.test\"\n[edge]\nport = 0\n");
   std::unique_ptr<Child> xfed = serve({"--config", config.string()});
   const std::optional<Json> status = waitForStatus(*xfed, socketPath());
   ASSERT_TRUE(status);
   EXPECT_EQ((*status)["roles"], Json::array({"edge"})) << status->dump();
-  EXPECT_EQ((*status)["fqdn"], "edge01.contoso.test");
+  EXPECT_EQ((*status)["fqdn"], "edge1.contoso.test");
   xfed->signal(SIGTERM);
   expectCleanExit(*xfed, socketPath());
 }
@@ -397,7 +397,7 @@ TEST_F(DaemonTest, AdminProtocolErrorsAreReplies) {
   const std::optional<Json> unknown = request(socketPath(), {{"op", "frobnicate"}});
   ASSERT_TRUE(unknown);
   EXPECT_EQ((*unknown)["ok"], false);
-  EXPECT_EQ((*unknown)["error"], "unknown op 'frobnicate'; known: status, reload, stop");
+  EXPECT_EQ((*unknown)["error"], "unknown op 'frobnicate'; known: status, reload, stop, streams");
 
   core::Result<std::string> not_json =
       app::adminRequest(socketPath(), "this is not json", kRequestTimeout);

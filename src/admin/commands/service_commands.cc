@@ -172,6 +172,64 @@ Result<std::vector<Record>> stopService(Context& context, const Args& args) {
                         (reply ? std::string() : " (the stop request: " + reply.error().detail + ")"));
 }
 
+/** The edge's streams: the seed's `netstat | findstr 5269`, made useful (step 25). */
+Result<std::vector<Record>> getStreams(Context& context, const Args& args) {
+  Result<std::string> reply =
+      app::adminRequest(context.admin_socket, R"({"op":"streams"})", kRequestTimeout);
+  if (!reply) {
+    if (reply.error().code == core::Errc::Unavailable) {
+      return core::fail(core::Errc::Unavailable,
+                        "the xfed service is not running (Start-CsWindowsService starts it)");
+    }
+    return reply.error();
+  }
+  nlohmann::json doc = nlohmann::json::parse(*reply, nullptr, false);
+  if (doc.is_discarded() || !doc.value("ok", false)) {
+    return core::fail(core::Errc::IoFailure, "unexpected answer: " + *reply);
+  }
+  std::vector<Record> out;
+  auto filter = args.string("Filter");
+  for (const nlohmann::json& s : doc.value("streams", nlohmann::json::array())) {
+    std::string remote = s.value("remote_domain", "");
+    if (filter && !core::wildcardMatch(*filter, remote)) {
+      continue;
+    }
+    Record r{"XmppStream", std::to_string(s.value("id", 0)), {}, {}, {}};
+    r.add("Id", s.value("id", std::int64_t{0}))
+        .add("Direction", s.value("direction", ""))
+        .add("LocalDomain", s.value("local_domain", ""))
+        .add("RemoteDomain", remote)
+        .add("State", s.value("state", ""))
+        .add("Tls", s.value("tls_version", "") +
+                        (s.value("tls_cipher", "").empty() ? "" : " " + s.value("tls_cipher", "")))
+        .add("Authentication", s.value("auth", ""))
+        .add("RemoteEndpoint", s.value("remote_endpoint", ""))
+        .add("AgeSeconds", static_cast<std::int64_t>(s.value("age_s", 0.0)))
+        .add("StanzasIn", s.value("stanzas_in", std::int64_t{0}))
+        .add("StanzasOut", s.value("stanzas_out", std::int64_t{0}))
+        .add("BytesIn", s.value("bytes_in", std::int64_t{0}))
+        .add("BytesOut", s.value("bytes_out", std::int64_t{0}))
+        .add("QueueDepth", s.value("queue_depth", std::int64_t{0}));
+    out.push_back(std::move(r));
+  }
+  if (args.flag("Statistics") && doc.contains("counters")) {
+    const nlohmann::json& c = doc["counters"];
+    Record r{"XmppFederationStatistics", "statistics", {}, {}, {}};
+    r.add("EdgePort", doc.value("edge_port", std::int64_t{0}));
+    for (const char* name : {"accepted_outbound", "delivered_outbound", "bounced",
+                             "accepted_inbound", "delivered_inbound", "dropped_error_stanzas"}) {
+      r.add(name, c.value(name, std::int64_t{0}));
+    }
+    std::vector<std::string> failures;
+    for (auto it = c["failures"].begin(); it != c["failures"].end(); ++it) {
+      failures.push_back(it.key() + "=" + std::to_string(it.value().get<std::int64_t>()));
+    }
+    r.add("Failures", failures);
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
 ParamDef nameParam() {
   ParamDef p{"Name", ParamType::String, "the service (XfedFederation); default: all of this node"};
   p.position = 0;
@@ -182,6 +240,16 @@ ParamDef nameParam() {
 }  // namespace
 
 void registerServiceCommands(Registry& registry) {
+  {
+    CommandDef c{"Get-CsXmppStream", "stream", "get",
+                 "Lists the edge's XMPP streams (direction, domains, state, TLS, authentication, "
+                 "traffic, queue) — the seed's netstat check, made useful"};
+    c.params.push_back(filterParam("*.example.net"));
+    c.params.push_back(switchParam("Statistics", "also print the stanza and failure counters"));
+    c.handler = getStreams;
+    c.examples = {"Get-CsXmppStream", "Get-CsXmppStream -Filter gmail.com -Statistics"};
+    registry.add(std::move(c));
+  }
   {
     CommandDef c{"Get-CsWindowsService", "service", "status",
                  "Shows whether the xfed service of this data directory runs"};

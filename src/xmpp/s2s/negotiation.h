@@ -100,9 +100,14 @@ struct CloseStream {
 };
 /** The peer closed its stream: answer with </stream:stream> if not yet sent, then close. */
 struct PeerClosed {};
+/** We are done with the stream, without error: send </stream:stream> and close once the peer
+ *  has closed its side too, or after a bound (RFC 6120 §4.4); e.g. a verify-only stream that
+ *  got its answer (XEP-0220 §2.3). */
+struct CloseCleanly {};
 
 using Action = std::variant<Send, StartTls, ResetParser, VerifyDialback, DialbackVerifyAnswer,
-                            PairAuthenticated, PairRejected, Deliver, CloseStream, PeerClosed>;
+                            PairAuthenticated, PairRejected, Deliver, CloseStream, PeerClosed,
+                            CloseCleanly>;
 using Actions = std::vector<Action>;
 
 }  // namespace xfed::xmpp::s2s

@@ -1,0 +1,155 @@
+# SPDX-License-Identifier: Apache-2.0
+"""xfed's edge against a real Prosody 0.12, on loopback, DNS from our own dnsmasq.
+
+Scenario x direction x expected outcome (from the partner settings and the negotiation table of
+lync-xmpp-spec.md §1.2):
+
+| scenario | partner settings on xfed | direction | expected |
+|---|---|---|---|
+| Google Talk style | a.test: TLS NotSupported, SASL NotSupported, dialback | a.test -> contoso.test | Prosody authenticates with dialback (xfed verifies over a separate connection); the message reaches the edge, no gateway is connected, so it bounces with service-unavailable |
+| (same) | (same) | contoso.test -> a.test | the bounce goes back over xfed's outbound stream, authenticated with dialback (Prosody verifies with xfed, the authoritative server) and arrives at the sender |
+| not a partner | no partner for a.test | a.test -> contoso.test | refused at the stream header (policy-violation naming the domain); Prosody bounces the message to its sender |
+
+Every accepted stanza is accounted for in xfed's counters (accepted = delivered + bounced).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from harness import clients, loopback_check                     # noqa: E402
+from harness.addresses import AddressBlock                      # noqa: E402
+from harness.ca import TestCA                                   # noqa: E402
+from harness.dns import DnsServer, Zone                         # noqa: E402
+from harness.ports import free_port                             # noqa: E402
+from harness.prosody import ProsodyServer, require_prosody      # noqa: E402
+from harness.util import STRACE, TempDir, require_root, require_tools, scaled, tail  # noqa: E402
+from harness.xfed import XfedNode, binaries                     # noqa: E402
+
+SCENARIO_SECONDS = 120
+MESSAGES = 5
+PASSWORD = "interop-secret"
+
+
+class EdgeWithProsody(unittest.TestCase):
+    def setUp(self):
+        require_root("Prosody runs as its own user; strace attaches to this process")
+        require_tools("dnsmasq", "strace", "openssl", "setpriv")
+        clients.require_slixmpp()
+        require_prosody()
+        binaries()
+        budget = int(scaled(SCENARIO_SECONDS))
+
+        def on_alarm(*_):
+            raise TimeoutError(f"scenario exceeded its {budget}s deadline")
+        self._old_alarm = signal.signal(signal.SIGALRM, on_alarm)
+        self.tmp = TempDir("xfed-interop-edge-")
+        self.addCleanup(self.tmp.cleanup)
+        self.block = AddressBlock()
+        self.addCleanup(self.block.release)
+        self.trace_path = os.path.join(self.tmp.path, "network.trace")
+        self.tracer = loopback_check.SelfTrace(self.trace_path)
+        self.addCleanup(self.tracer.stop)
+        self.addCleanup(self._cancel_alarm)
+        signal.alarm(budget)
+
+    def _cancel_alarm(self):
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, self._old_alarm)
+
+    def _world(self, partner: bool):
+        dns_ip, a_ip, x_ip = self.block.take("dns", "a.test", "contoso.test")
+        ca = TestCA(self.tmp.sub("ca"))
+        leaf_a = ca.issue("a.test", dns=["a.test", "xmpp.a.test"])
+        a_s2s = free_port(a_ip, exclude=(5269, 5222))
+        x_s2s = free_port(x_ip, exclude=(5269, 5222))
+        dns_port = free_port(dns_ip, udp_too=True)
+        zone = (Zone("test")
+                .a("xmpp.a.test", a_ip).a("edge.contoso.test", x_ip)
+                .xmpp_server("a.test", "xmpp.a.test", a_s2s)
+                .xmpp_server("contoso.test", "edge.contoso.test", x_s2s)
+                .no_xmpps_server("a.test").no_xmpps_server("contoso.test"))
+        self.dns = DnsServer(zone, dns_ip, self.tmp.sub("dns"), port=dns_port)
+        # Google Talk style on Prosody's side too: no TLS demanded, dialback.
+        self.prosody = ProsodyServer(self.tmp.sub("prosody-a.test"), a_ip, {"a.test": leaf_a},
+                                     dns=self.dns.address, s2s_port=a_s2s, s2s_auth="dialback",
+                                     s2s_require_encryption=False)
+        self.xfed = XfedNode(self.tmp.sub("xfed"), x_ip, x_s2s, self.dns.address)
+        commands = ["Set-CsAccessEdgeConfiguration -AllowFederatedUsers $true"]
+        if partner:
+            commands.append("New-CsXmppAllowedPartner a.test -TlsNegotiation NotSupported "
+                            "-SaslNegotiation NotSupported -EnableKeepAlive $false "
+                            "-SupportDialbackNegotiation $true")
+        self.xfed.ctl_run(*commands)
+        if STRACE:
+            self.tracer.start()
+        self.addCleanup(self.dns.stop)
+        self.dns.start()
+        self.prosody.register("alice", "a.test", PASSWORD)
+        self.addCleanup(self.prosody.stop)
+        self.prosody.start()
+        self.addCleanup(self.xfed.stop)
+        self.xfed.start()
+        return ca
+
+    def _logs(self) -> str:
+        return "\n".join([tail(self.prosody.log, 40), self.xfed.log_text()[-4000:]])
+
+    async def _send(self, ca_file: str, n: int):
+        alice = await clients.Client.login("alice@a.test", PASSWORD,
+                                           (self.prosody.ip, self.prosody.c2s_port), ca_file)
+        try:
+            ids = alice.send_many("bob@contoso.test", n, tag="a2x")
+            got = await alice.wait_for_ids(ids, timeout=40)
+            return ids, got
+        finally:
+            await clients.close_all(alice)
+
+    def _finish_trace(self):
+        self.xfed.stop()
+        self.prosody.stop()
+        self.dns.stop()
+        self.tracer.stop()
+        if STRACE:
+            report = loopback_check.parse(self.trace_path)
+            report.assert_loopback()
+
+    def test_dialback_both_directions_bounce_without_gateway(self):
+        ca = self._world(partner=True)
+        ids, got = clients.run(self._send(ca.cert, MESSAGES), timeout=60)
+        streams = self.xfed.streams()
+        self._finish_trace()
+        # Every message came back as an error from xfed: service-unavailable (no gateway).
+        self.assertEqual(got.missing, [], f"no answer for some messages\n{self._logs()}")
+        self.assertEqual(sorted(got.errors), sorted(ids), f"expected bounces\n{self._logs()}")
+        for mid in ids:
+            self.assertEqual(got.errors[mid].condition, "service-unavailable", self._logs())
+        log = self.xfed.log_text()
+        self.assertIn("s2s-in", log)
+        self.assertRegex(log, r"s2s-in#\d+ \[contoso.test<->a.test\] established tls= auth=dialback")
+        self.assertRegex(log, r"s2s-out#\d+ \[contoso.test<->a.test\] established tls= auth=dialback")
+        # Prosody verified xfed's dialback key with xfed, the authoritative server of contoso.test.
+        self.assertIn("verified dialback key", self.prosody.log_text(), self._logs())
+        stats = streams[-1]
+        self.assertEqual(stats["accepted_inbound"], MESSAGES, streams)
+        self.assertEqual(stats["bounced"], MESSAGES, streams)
+        self.assertEqual(stats["accepted_outbound"], MESSAGES, streams)
+        self.assertEqual(stats["delivered_outbound"], MESSAGES, streams)
+
+    def test_domain_not_in_partner_list_is_refused(self):
+        ca = self._world(partner=False)
+        ids, got = clients.run(self._send(ca.cert, 1), timeout=60)
+        self._finish_trace()
+        self.assertEqual(got.missing, [], f"no answer\n{self._logs()}")
+        self.assertEqual(sorted(got.errors), sorted(ids))
+        log = self.xfed.log_text()
+        self.assertIn("a.test is not an allowed XMPP partner", log, self._logs())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
