@@ -8,6 +8,8 @@ lync-xmpp-spec.md §1.2):
 |---|---|---|---|
 | Google Talk style | a.test: TLS NotSupported, SASL NotSupported, dialback | a.test -> contoso.test | Prosody authenticates with dialback (xfed verifies over a separate connection); the message reaches the edge, no gateway is connected, so it bounces with service-unavailable |
 | (same) | (same) | contoso.test -> a.test | the bounce goes back over xfed's outbound stream, authenticated with dialback (Prosody verifies with xfed, the authoritative server) and arrives at the sender |
+| certificates | a.test: the defaults (TLS Required, SASL Required) | a.test -> contoso.test | STARTTLS, then SASL EXTERNAL with Prosody's certificate (both sides trust the test CA); bounce as above |
+| (same) | (same) | contoso.test -> a.test | STARTTLS, SASL EXTERNAL with xfed's certificate; the bounces arrive |
 | not a partner | no partner for a.test | a.test -> contoso.test | refused at the stream header with policy-violation and a text naming the domain; Prosody logs that reason and bounces its queued message |
 
 Every accepted stanza is accounted for in xfed's counters (accepted = delivered + bounced).
@@ -62,7 +64,7 @@ class EdgeWithProsody(unittest.TestCase):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, self._old_alarm)
 
-    def _world(self, partner: bool):
+    def _world(self, partner: bool, mode: str = "dialback"):
         dns_ip, a_ip, x_ip = self.block.take("dns", "a.test", "contoso.test")
         ca = TestCA(self.tmp.sub("ca"))
         leaf_a = ca.issue("a.test", dns=["a.test", "xmpp.a.test"])
@@ -75,16 +77,28 @@ class EdgeWithProsody(unittest.TestCase):
                 .xmpp_server("contoso.test", "edge.contoso.test", x_s2s)
                 .no_xmpps_server("a.test").no_xmpps_server("contoso.test"))
         self.dns = DnsServer(zone, dns_ip, self.tmp.sub("dns"), port=dns_port)
-        # Google Talk style on Prosody's side too: no TLS demanded, dialback.
-        self.prosody = ProsodyServer(self.tmp.sub("prosody-a.test"), a_ip, {"a.test": leaf_a},
-                                     dns=self.dns.address, s2s_port=a_s2s, s2s_auth="dialback",
-                                     s2s_require_encryption=False)
+        if mode == "dialback":
+            # Google Talk style on Prosody's side too: no TLS demanded, dialback.
+            self.prosody = ProsodyServer(self.tmp.sub("prosody-a.test"), a_ip, {"a.test": leaf_a},
+                                         dns=self.dns.address, s2s_port=a_s2s,
+                                         s2s_auth="dialback", s2s_require_encryption=False)
+        else:
+            # Certificates only: Prosody trusts the test CA and insists on SASL EXTERNAL.
+            self.prosody = ProsodyServer(self.tmp.sub("prosody-a.test"), a_ip, {"a.test": leaf_a},
+                                         dns=self.dns.address, s2s_port=a_s2s,
+                                         s2s_auth="certificates", ca_file=ca.cert)
         self.xfed = XfedNode(self.tmp.sub("xfed"), x_ip, x_s2s, self.dns.address)
+        if mode == "certificates":
+            # DNS SANs only (ADR 0006): the organisation's domain and the edge's name.
+            leaf_x = ca.issue("contoso.test", dns=["contoso.test", "edge.contoso.test"])
+            self.xfed.use_certificate(ca.cert, leaf_x.key, leaf_x.chain)
         commands = ["Set-CsAccessEdgeConfiguration -AllowFederatedUsers $true"]
-        if partner:
+        if partner and mode == "dialback":
             commands.append("New-CsXmppAllowedPartner a.test -TlsNegotiation NotSupported "
                             "-SaslNegotiation NotSupported -EnableKeepAlive $false "
                             "-SupportDialbackNegotiation $true")
+        elif partner:
+            commands.append("New-CsXmppAllowedPartner a.test -SupportDialbackNegotiation $false")
         self.xfed.ctl_run(*commands)
         if STRACE:
             self.tracer.start()
@@ -139,6 +153,27 @@ class EdgeWithProsody(unittest.TestCase):
         self.assertEqual(stats["accepted_inbound"], MESSAGES, streams)
         self.assertEqual(stats["bounced"], MESSAGES, streams)
         self.assertEqual(stats["accepted_outbound"], MESSAGES, streams)
+        self.assertEqual(stats["delivered_outbound"], MESSAGES, streams)
+
+    def test_starttls_and_sasl_external_both_directions(self):
+        ca = self._world(partner=True, mode="certificates")
+        ids, got = clients.run(self._send(ca.cert, MESSAGES), timeout=60)
+        streams = self.xfed.streams()
+        self._finish_trace()
+        self.assertEqual(got.missing, [], f"no answer for some messages\n{self._logs()}")
+        self.assertEqual(sorted(got.errors), sorted(ids), f"expected bounces\n{self._logs()}")
+        for mid in ids:
+            self.assertEqual(got.errors[mid].condition, "service-unavailable", self._logs())
+        log = self.xfed.log_text()
+        self.assertRegex(log, r"s2s-in#\d+ \[contoso.test<->a.test\] established "
+                              r"tls=TLSv1\.[23] auth=SASL EXTERNAL", self._logs())
+        self.assertRegex(log, r"s2s-out#\d+ \[contoso.test<->a.test\] established "
+                              r"tls=TLSv1\.[23] auth=SASL EXTERNAL", self._logs())
+        plog = self.prosody.log_text()
+        self.assertIn("Accepting SASL EXTERNAL identity from contoso.test", plog, self._logs())
+        self.assertNotIn("dialback", log.lower().replace("supportdialback", ""))
+        stats = streams[-1]
+        self.assertEqual(stats["bounced"], MESSAGES, streams)
         self.assertEqual(stats["delivered_outbound"], MESSAGES, streams)
 
     def test_domain_not_in_partner_list_is_refused(self):

@@ -54,6 +54,18 @@ class XfedNode:
             raise HarnessError(f"xfedctl failed ({p.returncode}):\n{script}\n{p.stderr}")
         return p
 
+    def use_certificate(self, ca_cert: str, leaf_key: str, leaf_chain: str) -> None:
+        """Replaces the lab PKI's CA and edge certificate with ones from the test's CA (the lab
+        PKI keeps files that exist, so this survives xfed's start)."""
+        import shutil
+        pki = os.path.join(self.data, "pki")
+        if not os.path.isdir(pki):
+            self.ctl_run("Get-CsSipDomain")  # creates the data directory and its lab PKI
+        shutil.copyfile(ca_cert, os.path.join(pki, "ca.crt"))
+        shutil.copyfile(leaf_chain, os.path.join(pki, "edge-external.crt"))
+        shutil.copyfile(leaf_key, os.path.join(pki, "edge-external.key"))
+        os.chmod(os.path.join(pki, "edge-external.key"), 0o600)
+
     def start(self, deadline: "Deadline | float | None" = None) -> "XfedNode":
         d = Deadline.of(deadline, 20, "xfed start")
         self.daemon = Daemon("xfed", [self.xfed, "serve", "--data-dir", self.data], self.log)
