@@ -10,7 +10,12 @@ lync-xmpp-spec.md §1.2):
 | (same) | (same) | contoso.test -> a.test | the bounce goes back over xfed's outbound stream, authenticated with dialback (Prosody verifies with xfed, the authoritative server) and arrives at the sender |
 | certificates | a.test: the defaults (TLS Required, SASL Required) | a.test -> contoso.test | STARTTLS, then SASL EXTERNAL with Prosody's certificate (both sides trust the test CA); bounce as above |
 | (same) | (same) | contoso.test -> a.test | STARTTLS, SASL EXTERNAL with xfed's certificate; the bounces arrive |
+| SRV failover | as Google Talk style; a.test has two SRV targets, the first (priority 0) refuses connections | contoso.test -> a.test | xfed tries the first target, then the second, and the bounces arrive |
 | not a partner | no partner for a.test | a.test -> contoso.test | refused at the stream header with policy-violation and a text naming the domain; Prosody logs that reason and bounces its queued message |
+
+TLS Required against a peer that offers no STARTTLS is covered by the outbound negotiator's unit
+tests only: Prosody 0.12 cannot drop STARTTLS from s2s while keeping it for c2s, which the test
+clients need.
 
 Every accepted stanza is accounted for in xfed's counters (accepted = delivered + bounced).
 """
@@ -64,16 +69,20 @@ class EdgeWithProsody(unittest.TestCase):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, self._old_alarm)
 
-    def _world(self, partner: bool, mode: str = "dialback"):
+    def _world(self, partner: bool, mode: str = "dialback", srv_failover: bool = False):
         dns_ip, a_ip, x_ip = self.block.take("dns", "a.test", "contoso.test")
         ca = TestCA(self.tmp.sub("ca"))
         leaf_a = ca.issue("a.test", dns=["a.test", "xmpp.a.test"])
         a_s2s = free_port(a_ip, exclude=(5269, 5222))
         x_s2s = free_port(x_ip, exclude=(5269, 5222))
         dns_port = free_port(dns_ip, udp_too=True)
-        zone = (Zone("test")
-                .a("xmpp.a.test", a_ip).a("edge.contoso.test", x_ip)
-                .xmpp_server("a.test", "xmpp.a.test", a_s2s)
+        zone = Zone("test").a("xmpp.a.test", a_ip).a("edge.contoso.test", x_ip)
+        if srv_failover:
+            dead_ip = self.block.next("dead")
+            zone = (zone.a("dead.a.test", dead_ip)
+                    .xmpp_server("a.test", "dead.a.test", free_port(dead_ip), priority=0))
+        zone = (zone
+                .xmpp_server("a.test", "xmpp.a.test", a_s2s, priority=10)
                 .xmpp_server("contoso.test", "edge.contoso.test", x_s2s)
                 .no_xmpps_server("a.test").no_xmpps_server("contoso.test"))
         self.dns = DnsServer(zone, dns_ip, self.tmp.sub("dns"), port=dns_port)
@@ -175,6 +184,16 @@ class EdgeWithProsody(unittest.TestCase):
         stats = streams[-1]
         self.assertEqual(stats["bounced"], MESSAGES, streams)
         self.assertEqual(stats["delivered_outbound"], MESSAGES, streams)
+
+    def test_srv_first_target_down_uses_the_second(self):
+        ca = self._world(partner=True, srv_failover=True)
+        ids, got = clients.run(self._send(ca.cert, MESSAGES), timeout=60)
+        self._finish_trace()
+        self.assertEqual(got.missing, [], f"no answer for some messages\n{self._logs()}")
+        self.assertEqual(sorted(got.errors), sorted(ids), self._logs())
+        for mid in ids:
+            self.assertEqual(got.errors[mid].condition, "service-unavailable", self._logs())
+        self.assertRegex(self.xfed.log_text(), r"s2s-out#\d+ \[contoso.test<->a.test\] established")
 
     def test_domain_not_in_partner_list_is_refused(self):
         ca = self._world(partner=False)
