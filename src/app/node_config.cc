@@ -345,6 +345,11 @@ private:
         XFED_ASSIGN_OR_RETURN(const std::int64_t port,
                               integer("edge.direct_tls_port", node, 0, 65535));
         edge.direct_tls_port = static_cast<std::uint16_t>(port);
+      } else if (name == "link_address") {
+        XFED_ASSIGN_OR_RETURN(edge.link_address, string("edge.link_address", node));
+      } else if (name == "link_port") {
+        XFED_ASSIGN_OR_RETURN(const std::int64_t port, integer("edge.link_port", node, 0, 65535));
+        edge.link_port = static_cast<std::uint16_t>(port);
       } else if (name == "dns_forwarders") {
         XFED_ASSIGN_OR_RETURN(edge.dns_forwarders, strings("edge.dns_forwarders", node));
       } else if (name == "dns_transparent_zones") {
@@ -367,7 +372,8 @@ private:
         }
       } else {
         return unknownKey("edge", key,
-                          {"listen_address", "port", "direct_tls_port", "dns_forwarders",
+                          {"listen_address", "port", "direct_tls_port", "link_address",
+                           "link_port", "dns_forwarders",
                            "dns_transparent_zones", "dns_overrides", "max_stanza_bytes"});
       }
     }

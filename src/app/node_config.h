@@ -51,6 +51,8 @@ struct EdgeNodeSettings {
   std::string listen_address;               // empty: the edge pool's external address
   std::optional<std::uint16_t> port;        // none: the edge pool's xmppPort; 0: any free port
   std::uint16_t direct_tls_port = 0;        // XEP-0368 listener; 0: off
+  std::string link_address;                 // empty: the edge pool's internal address
+  std::optional<std::uint16_t> link_port;   // none: the edge pool's internalPort; 0: any
   std::vector<std::string> dns_forwarders;  // "ip@port"; empty: the system's resolver
   std::vector<std::string> dns_transparent_zones;  // e.g. "test" (libunbound refuses *.test)
   std::vector<std::pair<std::string, std::string>> dns_overrides;  // domain -> "host:port, ..."

@@ -709,6 +709,23 @@ struct Server::Impl {
     net::tls::TlsContextOptions client = server;
     client.role = net::tls::TlsRole::Client;
     XFED_ASSIGN_OR_RETURN(settings.client_tls, net::tls::TlsContext::create(client));
+    // The gateway link (ADR 0004): the internal certificate, the lab CA, client certs required.
+    net::tls::TlsContextOptions link;
+    link.role = net::tls::TlsRole::Server;
+    link.certificates.push_back({files.internal_cert, files.internal_key});
+    link.ca_file = files.ca_cert;
+    link.peer_certificate = net::tls::PeerCertificatePolicy::Required;
+    link.alpn_protocols.clear();
+    XFED_ASSIGN_OR_RETURN(settings.link_tls, net::tls::TlsContext::create(link));
+    settings.link_address =
+        config_.edge.link_address.empty() ? pool->internal_address : config_.edge.link_address;
+    settings.link_port = config_.edge.link_port.value_or(pool->internal_port);
+    for (const config::FrontEndPool& fe : snap.topology.front_end_pools) {
+      settings.link_peer_names.push_back(fe.fqdn);
+      for (const config::Machine& m : fe.machines) {
+        settings.link_peer_names.push_back(m.fqdn);
+      }
+    }
     XFED_ASSIGN_OR_RETURN(edge_, edge::EdgeService::create(
                                      io_, std::move(settings),
                                      [this] { return publishedSnapshot(); }, no_gateway_));
@@ -752,6 +769,9 @@ struct Server::Impl {
                            {"dropped_error_stanzas", c.dropped_error_stanzas},
                            {"failures", c.failures}};
     out["edge_port"] = edge_->boundPort();
+    out["link_port"] = edge_->boundLinkPort();
+    out["counters"]["from_gateways"] = c.from_gateways;
+    out["counters"]["gateways_connected"] = c.gateways_connected;
     co_return out;
   }
 

@@ -18,6 +18,7 @@
 #include "core/errors.h"
 #include "core/strings.h"
 #include "edge/bounce.h"
+#include "edge/link_session.h"
 #include "edge/stream_connection.h"
 #include "policy/federation_policy.h"
 #include "xml/serializer.h"
@@ -71,6 +72,7 @@ public:
         local_(local),
         acceptor_(strand_),
         direct_acceptor_(strand_),
+        link_acceptor_(strand_),
         random_(std::random_device{}()) {}
 
   core::Result<void> init() {
@@ -137,6 +139,9 @@ public:
   void unregisterSession(std::uint64_t id) { sessions_.erase(id); }
 
   asio::awaitable<void> acceptLoop(asio::ip::tcp::acceptor& acceptor, bool direct_tls);
+  asio::awaitable<void> linkAcceptLoop();
+  bool deliverToGateway(xml::Element&& stanza);
+  void linkClosed(LinkSession& link, std::deque<xml::Element>&& unacked);
 
   asio::io_context& io_;
   Strand strand_;
@@ -145,6 +150,8 @@ public:
   LocalDelivery& local_;
   asio::ip::tcp::acceptor acceptor_;
   asio::ip::tcp::acceptor direct_acceptor_;
+  asio::ip::tcp::acceptor link_acceptor_;
+  std::vector<std::weak_ptr<LinkSession>> gateways_;  // connected links, oldest first
   std::unique_ptr<net::dns::UnboundResolver> resolver_;
   net::dns::SeededRandom random_;
   std::mt19937_64 id_random_{std::random_device{}()};
@@ -535,6 +542,14 @@ core::Result<void> EdgeService::Impl::start() {
   };
   XFED_TRY(listen(acceptor_, settings_.port));
   asio::co_spawn(strand_, acceptLoop(acceptor_, false), asio::detached);
+  if (settings_.link_tls) {
+    std::string external = settings_.listen_address;
+    settings_.listen_address = settings_.link_address;  // listen() reads the address from here
+    core::Result<void> linked = listen(link_acceptor_, settings_.link_port);
+    settings_.listen_address = external;
+    XFED_TRY(linked);
+    asio::co_spawn(strand_, linkAcceptLoop(), asio::detached);
+  }
   if (settings_.direct_tls_port != 0 || settings_.port == 0) {
     if (settings_.direct_tls_port != 0) {
       XFED_TRY(listen(direct_acceptor_, settings_.direct_tls_port));
@@ -581,6 +596,72 @@ asio::awaitable<void> EdgeService::Impl::acceptLoop(asio::ip::tcp::acceptor& acc
   }
 }
 
+asio::awaitable<void> EdgeService::Impl::linkAcceptLoop() {
+  auto self = shared_from_this();
+  while (!stopping_) {
+    std::error_code ec;
+    asio::ip::tcp::socket socket =
+        co_await link_acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (stopping_) {
+        co_return;
+      }
+      continue;
+    }
+    std::weak_ptr<Impl> weak = self;
+    LinkSession::Hooks hooks;
+    hooks.route = [weak](xml::Element&& stanza) {
+      if (auto impl = weak.lock()) {
+        ++impl->counters_.from_gateways;
+        impl->route(std::move(stanza));
+      }
+    };
+    hooks.closed = [weak](LinkSession& link, std::deque<xml::Element>&& unacked) {
+      if (auto impl = weak.lock()) {
+        impl->linkClosed(link, std::move(unacked));
+      }
+    };
+    hooks.log = [](const std::string& line) { logLine(line); };
+    auto link = std::make_shared<LinkSession>(settings_.link_peer_names,
+                                              settings_.max_unacked_on_link, std::move(hooks));
+    ConnectionSettings connection = connectionSettings("");
+    connection.keepalive_interval = 30s;  // ADR 0004: liveness on the link
+    connection.inactivity_timeout = 90s;
+    auto stream = std::make_shared<StreamConnection>(strand_, std::move(socket),
+                                                     net::tls::TlsRole::Server, settings_.link_tls,
+                                                     std::string(), connection, link);
+    link->attach(stream);
+    gateways_.push_back(link);
+    stream->start(/*direct_tls=*/true);
+  }
+}
+
+bool EdgeService::Impl::deliverToGateway(xml::Element&& stanza) {
+  std::erase_if(gateways_, [](const std::weak_ptr<LinkSession>& w) { return w.expired(); });
+  for (const std::weak_ptr<LinkSession>& weak : gateways_) {
+    if (auto link = weak.lock(); link && link->ready()) {
+      link->deliver(std::move(stanza));
+      return true;
+    }
+  }
+  return false;
+}
+
+void EdgeService::Impl::linkClosed(LinkSession& link, std::deque<xml::Element>&& unacked) {
+  std::erase_if(gateways_, [&](const std::weak_ptr<LinkSession>& w) {
+    auto l = w.lock();
+    return !l || l.get() == &link;
+  });
+  // Never acknowledged: another gateway gets them, or their senders get an error, once.
+  for (xml::Element& stanza : unacked) {
+    if (!deliverToGateway(xml::Element(stanza))) {
+      countFailure("link-lost");
+      bounce(stanza, StanzaErrc::ServiceUnavailable,
+             "the gateway link closed before the stanza was acknowledged");
+    }
+  }
+}
+
 void EdgeService::Impl::registerSession(const std::shared_ptr<Session>& session) {
   session->setId(next_session_id_++);
   sessions_[session->id()] = session;
@@ -591,6 +672,7 @@ void EdgeService::Impl::stop() {
   std::error_code ignored;
   acceptor_.close(ignored);
   direct_acceptor_.close(ignored);
+  link_acceptor_.close(ignored);
   for (auto& [id, weak] : sessions_) {
     (void)id;
     if (auto session = weak.lock()) {
@@ -657,18 +739,16 @@ void EdgeService::Impl::outboundClosed(const std::string& key, const OutboundSes
 
 void EdgeService::Impl::deliverInbound(xml::Element&& stanza) {
   ++counters_.accepted_inbound;
-  bool is_error = stanza.attribute("type").value_or("") == "error";
-  xml::Element copy = is_error ? xml::Element() : stanza;
-  if (local_.deliver(std::move(stanza))) {
+  if (deliverToGateway(xml::Element(stanza)) || local_.deliver(xml::Element(stanza))) {
     ++counters_.delivered_inbound;
     return;
   }
   countFailure("no-gateway");
-  if (is_error) {
+  if (stanza.attribute("type").value_or("") == "error") {
     ++counters_.dropped_error_stanzas;
     return;
   }
-  bounce(copy, StanzaErrc::ServiceUnavailable,
+  bounce(stanza, StanzaErrc::ServiceUnavailable,
          "no XMPP gateway is connected to this edge; the message could not be delivered");
 }
 
@@ -683,7 +763,7 @@ void EdgeService::Impl::bounce(const xml::Element& stanza, StanzaErrc condition,
   std::string to = domainOf(error.attribute("to").value_or(""));
   store::SnapshotConstSharedPtr snap = snapshots_();
   if (snap->topology.findSipDomain(to) != nullptr) {
-    if (!local_.deliver(std::move(error))) {
+    if (!deliverToGateway(xml::Element(error)) && !local_.deliver(std::move(error))) {
       countFailure("bounce-undeliverable");
     }
     return;
@@ -730,6 +810,11 @@ std::uint16_t EdgeService::boundPort() const {
   return impl_->acceptor_.local_endpoint(ec).port();
 }
 
+std::uint16_t EdgeService::boundLinkPort() const {
+  std::error_code ec;
+  return impl_->link_acceptor_.is_open() ? impl_->link_acceptor_.local_endpoint(ec).port() : 0;
+}
+
 std::uint16_t EdgeService::boundDirectTlsPort() const {
   std::error_code ec;
   return impl_->direct_acceptor_.is_open() ? impl_->direct_acceptor_.local_endpoint(ec).port() : 0;
@@ -757,7 +842,13 @@ asio::awaitable<std::vector<StreamInfo>> collectStreams(std::shared_ptr<EdgeServ
 }
 
 asio::awaitable<EdgeCounters> collectCounters(std::shared_ptr<EdgeService::Impl> impl) {
-  co_return impl->counters_;
+  EdgeCounters c = impl->counters_;
+  c.gateways_connected = 0;
+  for (const auto& weak : impl->gateways_) {
+    auto link = weak.lock();
+    c.gateways_connected += link && link->ready() ? 1 : 0;
+  }
+  co_return c;
 }
 
 }  // namespace

@@ -38,6 +38,13 @@ struct EdgeSettings {
   net::dns::UnboundConfig dns;
   net::dns::Overrides dns_overrides;
   std::size_t max_queued_per_domain = 1000;  // stanzas waiting for a stream; past it: bounce
+  // The gateway link (ADR 0004): mutual TLS, the internal certificate. No link when link_tls is
+  // null.
+  std::string link_address = "127.0.0.1";  // the edge pool's internal address by default
+  std::uint16_t link_port = 23456;          // 0 picks a free port (tests)
+  net::tls::TlsContextConstSharedPtr link_tls;
+  std::vector<std::string> link_peer_names;  // front end pools and machines allowed on the link
+  std::size_t max_unacked_on_link = 1024;
   std::size_t max_stanza_bytes = 512 * 1024;
 };
 
@@ -65,6 +72,8 @@ struct EdgeCounters {
   std::uint64_t accepted_inbound = 0;    // stanzas received on authenticated streams
   std::uint64_t delivered_inbound = 0;   // handed to the gateway
   std::uint64_t dropped_error_stanzas = 0;  // errors about errors are never answered (§8.3.1)
+  std::uint64_t from_gateways = 0;          // stanzas the link brought from gateways
+  std::uint64_t gateways_connected = 0;
   std::map<std::string, std::uint64_t> failures;  // reason -> count
 };
 
@@ -92,6 +101,7 @@ public:
   void stop();
   std::uint16_t boundPort() const;
   std::uint16_t boundDirectTlsPort() const;
+  std::uint16_t boundLinkPort() const;
 
   /** Routes a stanza from a local user to its remote domain (queues, connects, or bounces). */
   void sendOutbound(xml::Element&& stanza);

@@ -278,7 +278,7 @@ TEST_F(DaemonTest, ReloadRequestAndSighupPickUpAChangeAtOnce) {
 
 TEST_F(DaemonTest, EdgeOnlyConfigRunsOnlyTheEdgeRole) {
   const fs::path config = tmp_.path() / "edge.toml";
-  writeFile(config, "[node]\nroles = [\"edge\"]\nfqdn = \"edge1.contoso.test\"\n[edge]\nport = 0\n");
+  writeFile(config, "[node]\nroles = [\"edge\"]\nfqdn = \"edge1.contoso.test\"\n[edge]\nport = 0\nlink_port = 0\n");
   std::unique_ptr<Child> xfed = serve({"--config", config.string()});
   const std::optional<Json> status = waitForStatus(*xfed, socketPath());
   ASSERT_TRUE(status);

@@ -113,7 +113,7 @@ protected:
     }));
     // No DNS may leave the machine: a forwarder where nothing listens, and a static target.
     std::ofstream(data / "node.toml") << "[node]\nroles = [\"edge\"]\n"
-                                         "[edge]\nlisten_address = \"127.0.0.1\"\nport = 0\n"
+                                         "[edge]\nlisten_address = \"127.0.0.1\"\nport = 0\nlink_port = 0\n"
                                          "max_stanza_bytes = 10000\n"
                                          "dns_forwarders = [\"127.0.0.1@9\"]\n"
                                          "[edge.dns_overrides]\n\"peer.test\" = \"127.0.0.1:9\"\n";

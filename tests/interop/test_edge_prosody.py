@@ -11,6 +11,8 @@ lync-xmpp-spec.md §1.2):
 | certificates | a.test: the defaults (TLS Required, SASL Required) | a.test -> contoso.test | STARTTLS, then SASL EXTERNAL with Prosody's certificate (both sides trust the test CA); bounce as above |
 | (same) | (same) | contoso.test -> a.test | STARTTLS, SASL EXTERNAL with xfed's certificate; the bounces arrive |
 | SRV failover | as Google Talk style; a.test has two SRV targets, the first (priority 0) refuses connections | contoso.test -> a.test | xfed tries the first target, then the second, and the bounces arrive |
+| through the link | Google Talk style; a test gateway on the internal link (mutual TLS, XEP-0198) | gateway -> contoso.test edge -> a.test | delivered to the Prosody user with its body; the edge acknowledges every stanza |
+| (same) | (same) | a.test -> contoso.test edge -> gateway | delivered to the gateway with its body |
 | not a partner | no partner for a.test | a.test -> contoso.test | refused at the stream header with policy-violation and a text naming the domain; Prosody logs that reason and bounces its queued message |
 
 TLS Required against a peer that offers no STARTTLS is covered by the outbound negotiator's unit
@@ -36,6 +38,7 @@ from harness.dns import DnsServer, Zone                         # noqa: E402
 from harness.ports import free_port                             # noqa: E402
 from harness.prosody import ProsodyServer, require_prosody      # noqa: E402
 from harness.util import STRACE, TempDir, require_root, require_tools, scaled, tail  # noqa: E402
+from harness.gateway import TestGateway                         # noqa: E402
 from harness.xfed import XfedNode, binaries                     # noqa: E402
 
 SCENARIO_SECONDS = 120
@@ -184,6 +187,45 @@ class EdgeWithProsody(unittest.TestCase):
         stats = streams[-1]
         self.assertEqual(stats["bounced"], MESSAGES, streams)
         self.assertEqual(stats["delivered_outbound"], MESSAGES, streams)
+
+    def test_messages_cross_the_link_and_s2s_both_ways(self):
+        ca = self._world(partner=True)
+        self.prosody.register("bob", "a.test", PASSWORD)
+        gw = TestGateway(self.xfed.ip, self.xfed.link_port(), self.xfed.pki("ca.crt"),
+                         self.xfed.pki("internal.crt"), self.xfed.pki("internal.key"))
+        self.addCleanup(gw.close)
+
+        async def exchange():
+            bob = await clients.Client.login("bob@a.test", PASSWORD,
+                                             (self.prosody.ip, self.prosody.c2s_port), ca.cert)
+            try:
+                out_ids = [f"x2a-{i}" for i in range(MESSAGES)]
+                for i, mid in enumerate(out_ids):
+                    gw.send_message("alice@contoso.test/gw", "bob@a.test", f"to bob #{i} <&>", mid)
+                got_out = await bob.wait_for_ids(out_ids, timeout=40)
+                in_ids = bob.send_many("alice@contoso.test", MESSAGES, tag="a2x")
+                return out_ids, got_out, in_ids
+            finally:
+                await clients.close_all(bob)
+        out_ids, got_out, in_ids = clients.run(exchange(), timeout=90)
+        got_in = gw.wait_messages(in_ids, timeout=30)
+        acked = gw.request_ack()
+        streams = self.xfed.streams()
+        gw.close()
+        self._finish_trace()
+        self.assertEqual(got_out.missing, [], f"not delivered to Prosody\n{self._logs()}")
+        self.assertEqual(got_out.errors, {}, self._logs())
+        for i, mid in enumerate(out_ids):
+            self.assertEqual(got_out.received[mid].body, f"to bob #{i} <&>")
+        self.assertEqual(sorted(got_in), sorted(in_ids), f"not delivered to the gateway\n{self._logs()}")
+        for mid, el in got_in.items():
+            self.assertIn(mid, el.findtext("{jabber:server}body", ""), "the body arrived intact")
+        self.assertEqual(acked, MESSAGES, "the edge acknowledges every stanza on the link")
+        stats = streams[-1]
+        self.assertEqual(stats["from_gateways"], MESSAGES, streams)
+        self.assertEqual(stats["delivered_outbound"], MESSAGES, streams)
+        self.assertEqual(stats["delivered_inbound"], MESSAGES, streams)
+        self.assertEqual(stats["bounced"], 0, streams)
 
     def test_srv_first_target_down_uses_the_second(self):
         ca = self._world(partner=True, srv_failover=True)

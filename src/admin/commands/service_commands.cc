@@ -216,8 +216,10 @@ Result<std::vector<Record>> getStreams(Context& context, const Args& args) {
     const nlohmann::json& c = doc["counters"];
     Record r{"XmppFederationStatistics", "statistics", {}, {}, {}};
     r.add("EdgePort", doc.value("edge_port", std::int64_t{0}));
+    r.add("LinkPort", doc.value("link_port", std::int64_t{0}));
     for (const char* name : {"accepted_outbound", "delivered_outbound", "bounced",
-                             "accepted_inbound", "delivered_inbound", "dropped_error_stanzas"}) {
+                             "accepted_inbound", "delivered_inbound", "dropped_error_stanzas",
+                             "from_gateways", "gateways_connected"}) {
       r.add(name, c.value(name, std::int64_t{0}));
     }
     std::vector<std::string> failures;

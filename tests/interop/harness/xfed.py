@@ -38,7 +38,8 @@ class XfedNode:
         os.makedirs(self.data, exist_ok=True)
         lines = ["[node]", 'roles = ["edge"]', "[log]", 'level = "debug"', "[store]",
                  "poll_interval_ms = 200", "[edge]", f'listen_address = "{ip}"', f"port = {port}",
-                 f'dns_forwarders = ["{dns[0]}@{dns[1]}"]', 'dns_transparent_zones = ["test"]']
+                 f'dns_forwarders = ["{dns[0]}@{dns[1]}"]', 'dns_transparent_zones = ["test"]',
+                 f'link_address = "{ip}"', "link_port = 0"]
         if overrides:
             lines.append("[edge.dns_overrides]")
             lines += [f'"{d}" = "{t}"' for d, t in overrides.items()]
@@ -90,6 +91,14 @@ class XfedNode:
             raise HarnessError(f"Get-CsXmppStream failed: {out.stderr}")
         return json.loads(out.stdout)
 
+    def link_port(self) -> int:
+        """The port the gateway link listens on (chosen by the OS in tests)."""
+        reply = _admin(os.path.join(self.data, "admin.sock"), {"op": "streams"})
+        return int(reply["link_port"])
+
+    def pki(self, name: str) -> str:
+        return os.path.join(self.data, "pki", name)
+
     def stop(self, deadline: "Deadline | float | None" = None) -> None:
         if self.daemon is not None:
             d = Deadline.of(deadline, 10, "xfed stop")
@@ -102,3 +111,18 @@ class XfedNode:
                 return f.read()
         except OSError:
             return ""
+
+
+def _admin(path: str, request: dict) -> dict:
+    """One request on xfed's admin socket (JSON lines)."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(scaled(5))
+        s.connect(path)
+        s.sendall((json.dumps(request) + "\n").encode())
+        data = b""
+        while not data.endswith(b"\n"):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+    return json.loads(data)
