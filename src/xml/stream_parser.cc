@@ -238,9 +238,11 @@ struct StreamParser::Impl {
     XML_SetEntityDeclHandler(parser, &Impl::onEntityDecl);
     XML_SetProcessingInstructionHandler(parser, &Impl::onProcessingInstruction);
     XML_SetCommentHandler(parser, &Impl::onComment);
-#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 6)
-    // Expat 2.6 may defer parsing an incomplete token until much more data arrives; a stanza
-    // completed by a small read would then wait for the next one. We bound token sizes ourselves.
+#if defined(XFED_EXPAT_HAS_REPARSE_DEFERRAL)
+    // Expat 2.6 (and Debian 12's 2.5.0 since its CVE-2023-52425 fix, deb12u2) may defer parsing
+    // an incomplete token until much more data arrives; a stanza completed by a small read
+    // would then wait for the next one. We bound token sizes ourselves. Detected by CMake, not
+    // by version number, because of that backport.
     XML_SetReparseDeferralEnabled(parser, XML_FALSE);
 #endif
   }

@@ -29,6 +29,7 @@ from __future__ import annotations
 import concurrent.futures
 import json
 import os
+import socket
 import secrets
 import shutil
 import signal
@@ -138,7 +139,9 @@ class EjabberdServer:
         # glibc (getaddrinfo of SRV targets), seen through the private mount namespace
         write_file(os.path.join(cd, "resolv.conf"),
                    f"nameserver {dns_ip}\noptions timeout:1 attempts:1\n")
-        write_file(os.path.join(cd, "hosts"), "127.0.0.1 localhost\n" +
+        # The machine's own name too: Erlang looks it up, and a fresh machine's /etc/hosts may
+        # not have it (the lookup would then go to the system's DNS server).
+        write_file(os.path.join(cd, "hosts"), f"127.0.0.1 localhost {socket.gethostname()}\n" +
                    "".join(f"{ip} {name}\n" for name, ip in self.hosts_file.items()))
         write_file(os.path.join(cd, "nsswitch.conf"), "hosts: files dns\n")
         write_file(os.path.join(cd, "ejabberdctl.cfg"), "\n".join([
@@ -242,8 +245,10 @@ class EjabberdServer:
 
     def ctl(self, *args: str, timeout: float = 30, check: bool = True):
         """Run an ejabberdctl command against this node (each costs an erl start, ~0.5-1 s)."""
-        return run(self._ctl() + list(args), timeout=timeout, check=check, env=self._env(),
-                   cwd=self.dir)
+        # In the same private namespace as the server: its lookups must not reach the system's
+        # resolver either.
+        return run(self._namespace() + self._ctl() + list(args), timeout=timeout, check=check,
+                   env=self._env(), cwd=self.dir)
 
     def register(self, user: str, domain: str, password: str, timeout: float = 30) -> None:
         cp = self.ctl("register", user, domain, password, timeout=timeout, check=False)
