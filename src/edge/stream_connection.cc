@@ -12,6 +12,7 @@
 
 #include "net/tls/identity.h"
 #include "xmpp/errors.h"
+#include "xmpp/s2s/stream_header.h"
 
 namespace xfed::edge {
 namespace {
@@ -30,28 +31,6 @@ std::string endpointText(const asio::ip::tcp::socket& socket, bool remote) {
     return "?";
   }
   return endpoint.address().to_string() + ":" + std::to_string(endpoint.port());
-}
-
-xmpp::StreamErrc conditionFor(xml::ErrorKind kind) {
-  switch (kind) {
-    case xml::ErrorKind::NotWellFormed:
-      return xmpp::StreamErrc::NotWellFormed;
-    case xml::ErrorKind::RestrictedXml:
-      return xmpp::StreamErrc::RestrictedXml;
-    case xml::ErrorKind::StanzaTooLarge:
-    case xml::ErrorKind::TooDeep:
-    case xml::ErrorKind::TooManyAttributes:
-      return xmpp::StreamErrc::PolicyViolation;
-    case xml::ErrorKind::InvalidNamespace:
-      return xmpp::StreamErrc::InvalidNamespace;
-    case xml::ErrorKind::BadFormat:
-      return xmpp::StreamErrc::BadFormat;
-    case xml::ErrorKind::UnsupportedEncoding:
-      return xmpp::StreamErrc::UnsupportedEncoding;
-    case xml::ErrorKind::ResourceConstraint:
-      return xmpp::StreamErrc::ResourceConstraint;
-  }
-  return xmpp::StreamErrc::UndefinedCondition;
 }
 
 }  // namespace
@@ -246,7 +225,7 @@ void StreamConnection::handleBytes(std::string_view plaintext) {
       return;
     }
     if (const auto* error = std::get_if<xml::Error>(&event)) {
-      perform({xmpp::s2s::CloseStream{conditionFor(error->kind), error->text}});
+      perform({xmpp::s2s::CloseStream{xmpp::s2s::streamErrcFor(error->kind), error->text}});
       return;
     }
     if (std::holds_alternative<xml::ElementReceived>(event)) {

@@ -100,28 +100,6 @@ std::optional<std::string> decodeBase64(std::string_view text) {
   return out;
 }
 
-StreamErrc conditionForParseError(xml::ErrorKind kind) {
-  switch (kind) {
-    case xml::ErrorKind::NotWellFormed:
-      return StreamErrc::NotWellFormed;
-    case xml::ErrorKind::RestrictedXml:
-      return StreamErrc::RestrictedXml;
-    case xml::ErrorKind::StanzaTooLarge:
-    case xml::ErrorKind::TooDeep:
-    case xml::ErrorKind::TooManyAttributes:
-      return StreamErrc::PolicyViolation;  // RFC 6120 §4.9.3.14 names the size limit example
-    case xml::ErrorKind::InvalidNamespace:
-      return StreamErrc::InvalidNamespace;
-    case xml::ErrorKind::BadFormat:
-      return StreamErrc::BadFormat;
-    case xml::ErrorKind::UnsupportedEncoding:
-      return StreamErrc::UnsupportedEncoding;
-    case xml::ErrorKind::ResourceConstraint:
-      return StreamErrc::ResourceConstraint;
-  }
-  return StreamErrc::UndefinedCondition;
-}
-
 std::string saslFailureXml(std::string_view condition, std::string_view text) {
   std::string out = "<failure xmlns='";
   out += ns::kSasl;
@@ -389,7 +367,7 @@ Actions InboundNegotiator::onParseError(const xml::Error& error) {
   if (state_ == State::Closed) {
     return {};
   }
-  return close(conditionForParseError(error.kind), error.text);
+  return close(streamErrcFor(error.kind), error.text);
 }
 
 Actions InboundNegotiator::onTlsEstablished(const TlsResult& result) {

@@ -112,28 +112,6 @@ std::string describeDialbackError(const xml::Element& answer) {
 
 }  // namespace
 
-StreamErrc streamErrcFor(xml::ErrorKind kind) {
-  switch (kind) {
-    case xml::ErrorKind::NotWellFormed:
-      return StreamErrc::NotWellFormed;
-    case xml::ErrorKind::RestrictedXml:
-      return StreamErrc::RestrictedXml;
-    case xml::ErrorKind::StanzaTooLarge:
-    case xml::ErrorKind::TooDeep:
-    case xml::ErrorKind::TooManyAttributes:
-      return StreamErrc::PolicyViolation;
-    case xml::ErrorKind::InvalidNamespace:
-      return StreamErrc::InvalidNamespace;
-    case xml::ErrorKind::BadFormat:
-      return StreamErrc::BadFormat;
-    case xml::ErrorKind::UnsupportedEncoding:
-      return StreamErrc::UnsupportedEncoding;
-    case xml::ErrorKind::ResourceConstraint:
-      return StreamErrc::ResourceConstraint;
-  }
-  return StreamErrc::UndefinedCondition;
-}
-
 OutboundNegotiator::OutboundNegotiator(const NegotiationContext& context, Mode mode,
                                        bool direct_tls, PartnerRules rules)
     : rules_(std::move(rules)),

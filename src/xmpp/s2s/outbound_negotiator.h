@@ -222,7 +222,4 @@ private:
   std::optional<AuthMechanism> mechanism_;
 };
 
-/** RFC 6120 §4.9.3 condition for a parser failure (not-well-formed, restricted-xml, ...). */
-StreamErrc streamErrcFor(xml::ErrorKind kind);
-
 }  // namespace xfed::xmpp::s2s

@@ -119,4 +119,26 @@ core::Result<ReceivedStreamHeader> checkStreamHeader(const xml::StreamOpened& op
   return header;
 }
 
+StreamErrc streamErrcFor(xml::ErrorKind kind) {
+  switch (kind) {
+    case xml::ErrorKind::NotWellFormed:
+      return StreamErrc::NotWellFormed;
+    case xml::ErrorKind::RestrictedXml:
+      return StreamErrc::RestrictedXml;
+    case xml::ErrorKind::StanzaTooLarge:
+    case xml::ErrorKind::TooDeep:
+    case xml::ErrorKind::TooManyAttributes:
+      return StreamErrc::PolicyViolation;  // RFC 6120 §4.9.3.14 names the size limit example
+    case xml::ErrorKind::InvalidNamespace:
+      return StreamErrc::InvalidNamespace;
+    case xml::ErrorKind::BadFormat:
+      return StreamErrc::BadFormat;
+    case xml::ErrorKind::UnsupportedEncoding:
+      return StreamErrc::UnsupportedEncoding;
+    case xml::ErrorKind::ResourceConstraint:
+      return StreamErrc::ResourceConstraint;
+  }
+  return StreamErrc::UndefinedCondition;
+}
+
 }  // namespace xfed::xmpp::s2s

@@ -7,6 +7,7 @@
 
 #include "core/result.h"
 #include "xml/stream_parser.h"
+#include "xmpp/errors.h"
 
 // SHARED by inbound_negotiator and outbound_negotiator (and their tests): keep this header small
 // and its signatures stable; add, do not change. Pure helpers for the s2s stream header
@@ -61,5 +62,8 @@ struct ReceivedStreamHeader {
  * decides (§4.7.5). Whether `to` / `from` are acceptable is the negotiator's decision.
  */
 core::Result<ReceivedStreamHeader> checkStreamHeader(const xml::StreamOpened& opened);
+
+/** RFC 6120 §4.9.3 condition for a parser failure (not-well-formed, restricted-xml, ...). */
+StreamErrc streamErrcFor(xml::ErrorKind kind);
 
 }  // namespace xfed::xmpp::s2s
