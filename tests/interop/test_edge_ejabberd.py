@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import unittest
 
@@ -23,6 +22,7 @@ from harness.ca import TestCA                                   # noqa: E402
 from harness.dns import DnsServer, Zone                         # noqa: E402
 from harness.ejabberd import EjabberdServer, require_ejabberd   # noqa: E402
 from harness.ports import free_port, is_free                    # noqa: E402
+from harness.scenario import InteropScenario                    # noqa: E402
 from harness.util import STRACE, TempDir, require_root, require_tools, scaled, tail  # noqa: E402
 from harness.xfed import XfedNode, binaries                     # noqa: E402
 
@@ -31,31 +31,15 @@ MESSAGES = 5
 PASSWORD = "interop-secret"
 
 
-class EdgeWithEjabberd(unittest.TestCase):
+class EdgeWithEjabberd(InteropScenario):
     def setUp(self):
         require_root("ejabberd runs in a mount namespace; strace attaches to this process")
         require_tools("dnsmasq", "strace", "openssl")
         clients.require_slixmpp()
         require_ejabberd()
         binaries()
-        budget = int(scaled(SCENARIO_SECONDS))
+        self.start_scenario("xfed-interop-ejabberd-", SCENARIO_SECONDS)
 
-        def on_alarm(*_):
-            raise TimeoutError(f"scenario exceeded its {budget}s deadline")
-        self._old_alarm = signal.signal(signal.SIGALRM, on_alarm)
-        self.tmp = TempDir("xfed-interop-ejabberd-")
-        self.addCleanup(self.tmp.cleanup)
-        self.block = AddressBlock()
-        self.addCleanup(self.block.release)
-        self.trace_path = os.path.join(self.tmp.path, "network.trace")
-        self.tracer = loopback_check.SelfTrace(self.trace_path)
-        self.addCleanup(self.tracer.stop)
-        self.addCleanup(self._cancel_alarm)
-        signal.alarm(budget)
-
-    def _cancel_alarm(self):
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, self._old_alarm)
 
     def _scenario(self, mode: str):
         dns_ip, c_ip, x_ip = self.block.take("dns", "c.test", "contoso.test")

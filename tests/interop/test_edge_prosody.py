@@ -24,7 +24,6 @@ Every accepted stanza is accounted for in xfed's counters (accepted = delivered 
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import time
 import unittest
@@ -37,6 +36,7 @@ from harness.ca import TestCA                                   # noqa: E402
 from harness.dns import DnsServer, Zone                         # noqa: E402
 from harness.ports import free_port                             # noqa: E402
 from harness.prosody import ProsodyServer, require_prosody      # noqa: E402
+from harness.scenario import InteropScenario                    # noqa: E402
 from harness.util import STRACE, TempDir, require_root, require_tools, scaled, tail  # noqa: E402
 from harness.gateway import TestGateway                         # noqa: E402
 from harness.xfed import XfedNode, binaries                     # noqa: E402
@@ -46,31 +46,15 @@ MESSAGES = 5
 PASSWORD = "interop-secret"
 
 
-class EdgeWithProsody(unittest.TestCase):
+class EdgeWithProsody(InteropScenario):
     def setUp(self):
         require_root("Prosody runs as its own user; strace attaches to this process")
         require_tools("dnsmasq", "strace", "openssl", "setpriv")
         clients.require_slixmpp()
         require_prosody()
         binaries()
-        budget = int(scaled(SCENARIO_SECONDS))
+        self.start_scenario("xfed-interop-edge-", SCENARIO_SECONDS)
 
-        def on_alarm(*_):
-            raise TimeoutError(f"scenario exceeded its {budget}s deadline")
-        self._old_alarm = signal.signal(signal.SIGALRM, on_alarm)
-        self.tmp = TempDir("xfed-interop-edge-")
-        self.addCleanup(self.tmp.cleanup)
-        self.block = AddressBlock()
-        self.addCleanup(self.block.release)
-        self.trace_path = os.path.join(self.tmp.path, "network.trace")
-        self.tracer = loopback_check.SelfTrace(self.trace_path)
-        self.addCleanup(self.tracer.stop)
-        self.addCleanup(self._cancel_alarm)
-        signal.alarm(budget)
-
-    def _cancel_alarm(self):
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, self._old_alarm)
 
     def _world(self, partner: bool, mode: str = "dialback", srv_failover: bool = False):
         dns_ip, a_ip, x_ip = self.block.take("dns", "a.test", "contoso.test")

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import sys
 import time
 import unittest
@@ -34,6 +33,7 @@ from harness.dns import DnsServer, Zone                         # noqa: E402
 from harness.ejabberd import EjabberdServer, require_ejabberd   # noqa: E402
 from harness.ports import free_port, is_free                    # noqa: E402
 from harness.prosody import ProsodyServer, require_prosody      # noqa: E402
+from harness.scenario import InteropScenario, ScenarioTimeout  # noqa: E402
 from harness.util import STRACE, TempDir, require_root, require_tools, scaled, tail  # noqa: E402
 
 SCENARIO_SECONDS = 120
@@ -41,11 +41,7 @@ MESSAGES = 20
 PASSWORD = "interop-secret"
 
 
-class ScenarioTimeout(Exception):
-    pass
-
-
-class ProsodyEjabberdSmoke(unittest.TestCase):
+class ProsodyEjabberdSmoke(InteropScenario):
     maxDiff = None
 
     def setUp(self):
@@ -58,24 +54,8 @@ class ProsodyEjabberdSmoke(unittest.TestCase):
         self.t0 = time.monotonic()
         self.timings: dict[str, float] = {}
         # overall deadline: SIGALRM interrupts whatever is waiting; cleanups still run
-        budget = int(scaled(SCENARIO_SECONDS))
+        self.start_scenario("xfed-interop-smoke-", SCENARIO_SECONDS)
 
-        def on_alarm(*_):
-            raise ScenarioTimeout(f"scenario exceeded its {budget}s deadline")
-        self._old_alarm = signal.signal(signal.SIGALRM, on_alarm)
-        self.tmp = TempDir("xfed-interop-smoke-")
-        self.addCleanup(self.tmp.cleanup)
-        self.block = AddressBlock()
-        self.addCleanup(self.block.release)
-        self.trace_path = os.path.join(self.tmp.path, "network.trace")
-        self.tracer = loopback_check.SelfTrace(self.trace_path)
-        self.addCleanup(self.tracer.stop)
-        self.addCleanup(self._cancel_alarm)    # registered last: runs first
-        signal.alarm(budget)
-
-    def _cancel_alarm(self):
-        signal.alarm(0)
-        signal.signal(signal.SIGALRM, self._old_alarm)
 
     def _timed(self, name: str, fn, *a, **kw):
         t = time.monotonic()
