@@ -17,13 +17,12 @@ import unittest
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from harness import clients, loopback_check                     # noqa: E402
-from harness.addresses import AddressBlock                      # noqa: E402
 from harness.ca import TestCA                                   # noqa: E402
 from harness.dns import DnsServer, Zone                         # noqa: E402
 from harness.ejabberd import EjabberdServer, require_ejabberd   # noqa: E402
 from harness.ports import free_port, is_free                    # noqa: E402
 from harness.scenario import InteropScenario                    # noqa: E402
-from harness.util import STRACE, TempDir, require_root, require_tools, scaled, tail  # noqa: E402
+from harness.util import STRACE, require_root, require_tools, tail  # noqa: E402
 from harness.xfed import XfedNode, binaries                     # noqa: E402
 
 SCENARIO_SECONDS = 150

@@ -9,7 +9,6 @@ import ssl
 import threading
 import time
 import xml.etree.ElementTree as ET
-from typing import Optional
 
 from .util import HarnessError, scaled
 

@@ -9,7 +9,7 @@ import os
 import socket
 import subprocess
 import time
-from typing import Optional, Sequence
+from typing import Optional
 
 from .util import Daemon, Deadline, HarnessError, scaled
 
