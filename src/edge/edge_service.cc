@@ -26,6 +26,7 @@
 #include "xmpp/namespaces.h"
 #include "xmpp/s2s/inbound_negotiator.h"
 #include "xmpp/s2s/outbound_negotiator.h"
+#include "xmpp/s2s/stream_header.h"
 
 namespace xfed::edge {
 
@@ -136,6 +137,8 @@ public:
   void outboundClosed(const std::string& key, const OutboundSession* session, bool failed,
                       const std::string& reason);
   void registerSession(const std::shared_ptr<Session>& session);
+  /** Inbound streams from domain, other than the session `except`. */
+  std::size_t inboundStreamsFrom(std::string_view domain, std::uint64_t except);
   void unregisterSession(std::uint64_t id) { sessions_.erase(id); }
 
   asio::awaitable<void> acceptLoop(asio::ip::tcp::acceptor& acceptor, bool direct_tls);
@@ -263,6 +266,9 @@ public:
       if (auto to = opened->root.attribute("to")) {
         pair_.local = std::string(*to);
       }
+      if (Actions refused = refusePastPartnerLimit(); !refused.empty()) {
+        return refused;
+      }
     }
     return negotiator_.onEvent(event);
   }
@@ -297,6 +303,29 @@ public:
   }
 
 private:
+  /** The partner's ConnectionLimit (the lower of its own and PartnerConnectionLimit). */
+  Actions refusePastPartnerLimit() {
+    if (pair_.remote.empty() || !connection_) {
+      return {};
+    }
+    store::SnapshotConstSharedPtr snap = impl_->snapshots_();
+    policy::StreamPolicy p = policy::decideStreamPolicy(pair_.remote, snap->partners,
+                                                        snap->gateway, snap->access_edge);
+    if (!p.allowed || impl_->inboundStreamsFrom(pair_.remote, id_) < p.connection_limit) {
+      return {};
+    }
+    impl_->countFailure("partner-connection-limit");
+    xmpp::s2s::StreamHeaderFields header;
+    header.from = pair_.local;
+    header.to = pair_.remote;
+    header.id = impl_->newStreamId();
+    return {xmpp::s2s::Send{xmpp::s2s::streamHeaderXml(header)},
+            xmpp::s2s::CloseStream{xmpp::StreamErrc::ResourceConstraint,
+                                   pair_.remote + " already has " +
+                                       std::to_string(p.connection_limit) +
+                                       " streams to this edge (its ConnectionLimit)"}};
+  }
+
   xmpp::s2s::NegotiationContext context_;
   xmpp::s2s::InboundNegotiator negotiator_;
   bool direct_tls_;
@@ -660,6 +689,20 @@ void EdgeService::Impl::linkClosed(LinkSession& link, std::deque<xml::Element>&&
              "the gateway link closed before the stanza was acknowledged");
     }
   }
+}
+
+std::size_t EdgeService::Impl::inboundStreamsFrom(std::string_view domain, std::uint64_t except) {
+  std::size_t count = 0;
+  for (auto& [id, weak] : sessions_) {
+    if (id == except) {
+      continue;
+    }
+    if (auto session = weak.lock()) {
+      StreamInfo info = session->info();
+      count += info.direction == "in" && core::iequals(info.remote_domain, domain) ? 1 : 0;
+    }
+  }
+  return count;
 }
 
 void EdgeService::Impl::registerSession(const std::shared_ptr<Session>& session) {

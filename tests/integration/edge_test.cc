@@ -105,6 +105,10 @@ protected:
       peer.tls_negotiation = config::Negotiation::NotSupported;
       peer.sasl_negotiation = config::Negotiation::NotSupported;
       XFED_TRY(s.upsertPartner(peer));
+      config::XmppPartner limited = peer;
+      limited.domain = "limited.test";
+      limited.connection_limit = 2;
+      XFED_TRY(s.upsertPartner(limited));
       XFED_ASSIGN_OR_RETURN(config::XmppGatewayConfiguration gateway, s.gatewayConfiguration());
       gateway.connection_limit = kConnectionLimit;
       gateway.partner_connection_limit = kConnectionLimit;
@@ -222,6 +226,25 @@ TEST_F(EdgeBadInputTest, ConnectionsPastTheLimitAreRefusedWithResourceConstraint
   std::this_thread::sleep_for(300ms);  // let the edge accept them all
   RawPeer extra(port_);
   expectStreamError(extra, "resource-constraint");
+}
+
+TEST_F(EdgeBadInputTest, PartnerConnectionLimitRefusesTheNextStreamFromThatPartner) {
+  std::string header = kHeader;
+  header.replace(header.find("peer.test"), 9, "limited.test");
+  RawPeer first(port_), second(port_);
+  first.send(header);
+  second.send(header);
+  std::this_thread::sleep_for(300ms);  // both are open (negotiating) now
+  RawPeer third(port_);
+  third.send(header);
+  std::string answer = third.readUntilClosed(5000ms);
+  EXPECT_NE(answer.find("<resource-constraint"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("limited.test already has 2 streams"), std::string::npos) << answer;
+  // Another partner is not affected.
+  RawPeer other(port_);
+  other.send(kHeader);
+  std::string features = other.readUntilClosed(1000ms);
+  EXPECT_NE(features.find("<stream:features>"), std::string::npos) << features;
 }
 
 }  // namespace
