@@ -15,5 +15,7 @@ echo "xfed is running. Data directory: $data_dir (store cms.sqlite, lab PKI in p
 "${ctl[@]}" 'Get-CsWindowsService'
 "${ctl[@]}" 'Get-CsTopology'
 "${ctl[@]}" 'Get-CsPool'
+echo "Listening (s2s on EdgePort, the gateway link on LinkPort):"
+"${ctl[@]}" 'Get-CsXmppStream -Statistics' | grep -E '^(EdgePort|LinkPort)'
 echo "Administer it with: build/bin/xfedctl --data-dir $data_dir   (interactive shell)"
 echo "Stop it with:       build/bin/xfedctl --data-dir $data_dir Stop-CsWindowsService"
