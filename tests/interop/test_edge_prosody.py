@@ -13,6 +13,7 @@ lync-xmpp-spec.md §1.2):
 | SRV failover | as Google Talk style; a.test has two SRV targets, the first (priority 0) refuses connections | contoso.test -> a.test | xfed tries the first target, then the second, and the bounces arrive |
 | through the link | Google Talk style; a test gateway on the internal link (mutual TLS, XEP-0198) | gateway -> contoso.test edge -> a.test | delivered to the Prosody user with its body; the edge acknowledges every stanza |
 | (same) | (same) | a.test -> contoso.test edge -> gateway | delivered to the gateway with its body |
+| peer vanishes | Google Talk style, gateway connected | gateway -> a.test after Prosody is killed | the outbound stream ends with the peer; the next stanzas find no server (connection refused on every SRV target) and bounce to the gateway with remote-server-not-found, each once; accepted = delivered + bounced |
 | not a partner | no partner for a.test | a.test -> contoso.test | refused at the stream header with policy-violation and a text naming the domain; Prosody logs that reason and bounces its queued message |
 
 TLS Required against a peer that offers no STARTTLS is covered by the outbound negotiator's unit
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -208,6 +210,52 @@ class EdgeWithProsody(InteropScenario):
         self.assertEqual(stats["delivered_outbound"], MESSAGES, streams)
         self.assertEqual(stats["delivered_inbound"], MESSAGES, streams)
         self.assertEqual(stats["bounced"], 0, streams)
+
+    def test_peer_that_vanishes_gets_its_later_stanzas_bounced_once(self):
+        ca = self._world(partner=True)
+        self.prosody.register("bob", "a.test", PASSWORD)
+        gw = TestGateway(self.xfed.ip, self.xfed.link_port(), self.xfed.pki("ca.crt"),
+                         self.xfed.pki("internal.crt"), self.xfed.pki("internal.key"))
+        self.addCleanup(gw.close)
+
+        async def before():
+            bob = await clients.Client.login("bob@a.test", PASSWORD,
+                                             (self.prosody.ip, self.prosody.c2s_port), ca.cert)
+            try:
+                ids = [f"pre-{i}" for i in range(3)]
+                for mid in ids:
+                    gw.send_message("alice@contoso.test/gw", "bob@a.test", "before", mid)
+                return ids, await bob.wait_for_ids(ids, timeout=40)
+            finally:
+                await clients.close_all(bob)
+        pre_ids, got = clients.run(before(), timeout=60)
+        self.assertEqual(got.missing, [], self._logs())
+        # The peer disappears without closing its streams.
+        import signal as _signal
+        self.prosody.daemon.signal_all(_signal.SIGKILL)
+        time.sleep(1.0)
+        post_ids = [f"post-{i}" for i in range(3)]
+        for mid in post_ids:
+            gw.send_message("alice@contoso.test/gw", "bob@a.test", "after", mid)
+        bounced = gw.wait_messages(post_ids, timeout=30)
+        streams = self.xfed.streams()
+        gw.close()
+        self.xfed.stop()
+        self.dns.stop()
+        self.tracer.stop()
+        if STRACE:
+            loopback_check.parse(self.trace_path).assert_loopback()
+        self.assertEqual(sorted(bounced), sorted(post_ids), f"expected bounces\n{self._logs()}")
+        for mid, el in bounced.items():
+            self.assertEqual(el.get("type"), "error", mid)
+            error = el.find("{jabber:server}error")
+            self.assertIsNotNone(error, mid)
+            self.assertIsNotNone(
+                error.find("{urn:ietf:params:xml:ns:xmpp-stanzas}remote-server-not-found"), mid)
+        stats = streams[-1]
+        self.assertEqual(stats["accepted_outbound"], 6, streams)
+        self.assertEqual(stats["delivered_outbound"] + stats["bounced"], 6, streams)
+        self.assertEqual(stats["bounced"], 3, streams)
 
     def test_srv_first_target_down_uses_the_second(self):
         ca = self._world(partner=True, srv_failover=True)
