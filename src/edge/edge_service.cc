@@ -505,7 +505,12 @@ private:
   void write(const xml::Element& stanza) {
     std::string bytes;
     xml::appendXml(bytes, stanza, xmpp::ns::kServer);
-    connection_->send(std::move(bytes));
+    if (!connection_->sendNow(bytes)) {
+      // The stream is closing under us: the stanza was not written, so it bounces (once).
+      impl_->bounce(stanza, StanzaErrc::RemoteServerNotFound,
+                    "the stream to " + pair_.remote + " closed before the stanza was sent");
+      return;
+    }
     ++stanzas_out_;
     ++impl_->counters_.delivered_outbound;
   }

@@ -30,7 +30,8 @@ LinkSession::LinkSession(std::vector<std::string> allowed_peers, std::size_t max
     : allowed_peers_(std::move(allowed_peers)), max_unacked_(max_unacked), hooks_(std::move(hooks)) {}
 
 bool LinkSession::ready() const {
-  return open_ && connection_ != nullptr && unacked_.size() < max_unacked_;
+  return open_ && connection_ != nullptr && !connection_->closing() &&
+         unacked_.size() < max_unacked_;
 }
 
 void LinkSession::deliver(xml::Element&& stanza) {
@@ -40,8 +41,11 @@ void LinkSession::deliver(xml::Element&& stanza) {
   if (sm_enabled_ && sent_out_ % kAckEvery == 0) {
     bytes += "<r xmlns='urn:xmpp:sm:3'/>";
   }
+  // ready() said the connection is open, and everything runs on one strand, so this write is
+  // queued; if it still fails, the stanza is kept with the unacknowledged ones, which onClosed()
+  // hands back for redelivery or a bounce.
+  (void)connection_->sendNow(bytes);
   unacked_.push_back(std::move(stanza));
-  connection_->send(std::move(bytes));
 }
 
 Actions LinkSession::onTlsEstablished(const xmpp::s2s::TlsResult& result) {

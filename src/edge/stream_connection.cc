@@ -77,6 +77,15 @@ void StreamConnection::send(std::string bytes) {
   });
 }
 
+bool StreamConnection::sendNow(std::string_view bytes) {
+  if (closing_ || finished_) {
+    return false;
+  }
+  queueRaw(bytes);
+  wakeWriter();
+  return !closing_;
+}
+
 void StreamConnection::execute(xmpp::s2s::Actions actions) {
   asio::post(strand_, [self = shared_from_this(), actions = std::move(actions)]() mutable {
     self->perform(std::move(actions));

@@ -77,12 +77,17 @@ public:
   void start(bool direct_tls);
   /** Writes bytes (plaintext XML) after what is queued. */
   void send(std::string bytes);
+  /** On the connection's strand only: queues bytes now; false when the connection is closing
+   *  (the caller still owns the stanza and must bounce it). */
+  bool sendNow(std::string_view bytes);
   /** Carries out actions a session produced outside a read (e.g. a dialback answer). */
   void execute(xmpp::s2s::Actions actions);
   /** Closes with a stream error (or cleanly when condition is nullopt). */
   void close(std::optional<xmpp::StreamErrc> condition, std::string text);
 
   const StreamCounters& counters() const { return counters_; }
+  /** On the strand: no more stanzas can be written (a close is under way or done). */
+  bool closing() const { return closing_ || finished_; }
   std::string tlsVersion() const;
   std::string tlsCipher() const;
   std::string remoteEndpoint() const { return remote_endpoint_; }
