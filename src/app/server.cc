@@ -692,6 +692,7 @@ struct Server::Impl {
     settings.port = config_.edge.port.value_or(pool->xmpp_port);
     settings.direct_tls_port = config_.edge.direct_tls_port;
     settings.max_stanza_bytes = config_.edge.max_stanza_bytes;
+    settings.log = [this](const std::string& line) { edge_log_.info("{}", line); };
     settings.dns.forwarders = config_.edge.dns_forwarders;
     settings.dns.transparent_zones = config_.edge.dns_transparent_zones;
     for (const auto& [domain, targets] : config_.edge.dns_overrides) {
@@ -856,6 +857,7 @@ struct Server::Impl {
   std::mutex published_mutex_;
   store::SnapshotConstSharedPtr published_;  // guarded by published_mutex_
   NoGateway no_gateway_;
+  const Logger edge_log_{"edge"};
   std::unique_ptr<edge::EdgeService> edge_;
 };
 

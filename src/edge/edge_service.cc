@@ -227,7 +227,6 @@ protected:
   StreamConnectionSharedPtr connection_;
 };
 
-void logLine(const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); }
 
 /** An inbound s2s stream: the partner connected to us. */
 class InboundSession final : public Session {
@@ -286,10 +285,10 @@ public:
       pair_ = ok->pair;
       auth_ = std::string(xmpp::s2s::mechanismName(ok->mechanism));
       state_ = "established";
-      logLine(logPrefix() + " established tls=" + connection_->tlsVersion() + " auth=" + auth_);
+      impl_->settings_.log(logPrefix() + " established tls=" + connection_->tlsVersion() + " auth=" + auth_);
     } else if (auto* rejected = std::get_if<xmpp::s2s::PairRejected>(&action)) {
       impl_->countFailure("inbound-auth-rejected");
-      logLine(logPrefix() + " rejected " + rejected->pair.remote + ": " + rejected->reason);
+      impl_->settings_.log(logPrefix() + " rejected " + rejected->pair.remote + ": " + rejected->reason);
     } else if (auto* deliver = std::get_if<xmpp::s2s::Deliver>(&action)) {
       impl_->deliverInbound(std::move(deliver->stanza));
     }
@@ -297,7 +296,7 @@ public:
 
   void onClosed(const std::string& reason) override {
     state_ = "closed";
-    logLine(logPrefix() + " closed: " + reason);
+    impl_->settings_.log(logPrefix() + " closed: " + reason);
     impl_->unregisterSession(id_);
     connection_.reset();  // breaks the cycle connection -> handler
   }
@@ -394,7 +393,7 @@ public:
       authenticated_ = true;
       auth_ = std::string(xmpp::s2s::mechanismName(ok->mechanism));
       state_ = "established";
-      logLine(logPrefix() + " established tls=" + connection_->tlsVersion() + " auth=" + auth_);
+      impl_->settings_.log(logPrefix() + " established tls=" + connection_->tlsVersion() + " auth=" + auth_);
       while (!queue_.empty()) {
         write(queue_.pop());
       }
@@ -411,7 +410,7 @@ public:
 
   void onClosed(const std::string& reason) override {
     state_ = "closed";
-    logLine(logPrefix() + " closed: " + reason);
+    impl_->settings_.log(logPrefix() + " closed: " + reason);
     if (!authenticated_ && !verify_) {
       fail(reason);
     }
@@ -523,7 +522,7 @@ private:
     failed_ = true;
     failure_ = reason;
     state_ = "failed";
-    logLine(logPrefix() + " failed: " + reason);
+    impl_->settings_.log(logPrefix() + " failed: " + reason);
     impl_->countFailure(verify_ ? "verify-failed" : "outbound-failed");
     StanzaErrc condition = core::istartsWith(reason, "connection-timeout") ||
                                    reason.find("timed out") != std::string::npos
@@ -655,7 +654,7 @@ asio::awaitable<void> EdgeService::Impl::linkAcceptLoop() {
         impl->linkClosed(link, std::move(unacked));
       }
     };
-    hooks.log = [](const std::string& line) { logLine(line); };
+    hooks.log = settings_.log;
     auto link = std::make_shared<LinkSession>(settings_.link_peer_names,
                                               settings_.max_unacked_on_link, std::move(hooks));
     ConnectionSettings connection = connectionSettings("");

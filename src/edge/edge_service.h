@@ -46,6 +46,8 @@ struct EdgeSettings {
   std::vector<std::string> link_peer_names;  // front end pools and machines allowed on the link
   std::size_t max_unacked_on_link = 1024;
   std::size_t max_stanza_bytes = 512 * 1024;
+  /** One line per stream established or closed, with the reason (the node's logger). */
+  std::function<void(const std::string&)> log = [](const std::string&) {};
 };
 
 /** One line of the stream listing (the seed's netstat check, made useful). */

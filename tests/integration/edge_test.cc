@@ -149,6 +149,26 @@ protected:
   static inline std::uint16_t port_ = 0;
 };
 
+/** Waits until the edge holds no inbound stream: earlier tests' peers are gone (bounded). */
+void waitForNoInboundStreams(const fs::path& socket) {
+  auto end = Clock::now() + 10s;
+  while (Clock::now() < end) {
+    auto reply = app::adminRequest(socket, R"({"op":"streams"})", 1000ms);
+    if (reply) {
+      nlohmann::json doc = nlohmann::json::parse(*reply);
+      bool any = false;
+      for (const auto& stream : doc["streams"]) {
+        any = any || stream.value("direction", "") == "in";
+      }
+      if (!any) {
+        return;
+      }
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  ADD_FAILURE() << "inbound streams of earlier tests are still open after 10 s";
+}
+
 void expectStreamError(RawPeer& peer, std::string_view condition,
                        std::chrono::milliseconds deadline = 5000ms) {
   std::string answer = peer.readUntilClosed(deadline);
@@ -218,6 +238,7 @@ TEST_F(EdgeBadInputTest, HeaderThatNeverEndsIsCutOffAtTheEstablishmentTimeout) {
 }
 
 TEST_F(EdgeBadInputTest, ConnectionsPastTheLimitAreRefusedWithResourceConstraint) {
+  waitForNoInboundStreams(socket_);
   std::vector<std::unique_ptr<RawPeer>> held;
   for (int i = 0; i < kConnectionLimit; ++i) {
     held.push_back(std::make_unique<RawPeer>(port_));
@@ -229,12 +250,15 @@ TEST_F(EdgeBadInputTest, ConnectionsPastTheLimitAreRefusedWithResourceConstraint
 }
 
 TEST_F(EdgeBadInputTest, PartnerConnectionLimitRefusesTheNextStreamFromThatPartner) {
+  waitForNoInboundStreams(socket_);
   std::string header = kHeader;
   header.replace(header.find("peer.test"), 9, "limited.test");
   RawPeer first(port_), second(port_);
   first.send(header);
   second.send(header);
-  std::this_thread::sleep_for(300ms);  // both are open (negotiating) now
+  // Both are accepted and negotiating (their features came) before the third connects.
+  EXPECT_NE(first.readUntilClosed(500ms).find("<stream:features>"), std::string::npos);
+  EXPECT_NE(second.readUntilClosed(500ms).find("<stream:features>"), std::string::npos);
   RawPeer third(port_);
   third.send(header);
   std::string answer = third.readUntilClosed(5000ms);
