@@ -243,8 +243,9 @@ TEST_F(EdgeBadInputTest, ConnectionsPastTheLimitAreRefusedWithResourceConstraint
   for (int i = 0; i < kConnectionLimit; ++i) {
     held.push_back(std::make_unique<RawPeer>(port_));
     held.back()->send(kHeader);
+    // Accepted and negotiating (its features came) before the next one connects.
+    EXPECT_NE(held.back()->readUntilClosed(1000ms).find("<stream:features>"), std::string::npos);
   }
-  std::this_thread::sleep_for(300ms);  // let the edge accept them all
   RawPeer extra(port_);
   expectStreamError(extra, "resource-constraint");
 }
@@ -257,8 +258,8 @@ TEST_F(EdgeBadInputTest, PartnerConnectionLimitRefusesTheNextStreamFromThatPartn
   first.send(header);
   second.send(header);
   // Both are accepted and negotiating (their features came) before the third connects.
-  EXPECT_NE(first.readUntilClosed(500ms).find("<stream:features>"), std::string::npos);
-  EXPECT_NE(second.readUntilClosed(500ms).find("<stream:features>"), std::string::npos);
+  EXPECT_NE(first.readUntilClosed(1000ms).find("<stream:features>"), std::string::npos);
+  EXPECT_NE(second.readUntilClosed(1000ms).find("<stream:features>"), std::string::npos);
   RawPeer third(port_);
   third.send(header);
   std::string answer = third.readUntilClosed(5000ms);
