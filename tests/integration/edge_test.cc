@@ -71,6 +71,26 @@ public:
       received_.append(buffer, static_cast<std::size_t>(n));
     }
   }
+  /** Reads until `text` has arrived (or the peer closes, or the deadline passes). */
+  std::string readUntil(std::string_view text, std::chrono::milliseconds deadline) {
+    auto end = Clock::now() + deadline;
+    while (received_.find(text) == std::string::npos && !closed_ && Clock::now() < end) {
+      pollfd p{fd_, POLLIN, 0};
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now());
+      if (::poll(&p, 1, static_cast<int>(std::max<long>(1, left.count()))) <= 0) {
+        continue;
+      }
+      char buffer[4096];
+      ssize_t n = ::read(fd_, buffer, sizeof buffer);
+      if (n <= 0) {
+        closed_ = true;
+        break;
+      }
+      received_.append(buffer, static_cast<std::size_t>(n));
+    }
+    return received_;
+  }
+
   bool closed() const { return closed_; }
   bool timedOut() const { return timed_out_; }
 
@@ -244,7 +264,8 @@ TEST_F(EdgeBadInputTest, ConnectionsPastTheLimitAreRefusedWithResourceConstraint
     held.push_back(std::make_unique<RawPeer>(port_));
     held.back()->send(kHeader);
     // Accepted and negotiating (its features came) before the next one connects.
-    EXPECT_NE(held.back()->readUntilClosed(1000ms).find("<stream:features>"), std::string::npos);
+    EXPECT_NE(held.back()->readUntil("</stream:features>", 1000ms).find("<stream:features>"),
+              std::string::npos);
   }
   RawPeer extra(port_);
   expectStreamError(extra, "resource-constraint");
@@ -258,8 +279,10 @@ TEST_F(EdgeBadInputTest, PartnerConnectionLimitRefusesTheNextStreamFromThatPartn
   first.send(header);
   second.send(header);
   // Both are accepted and negotiating (their features came) before the third connects.
-  EXPECT_NE(first.readUntilClosed(1000ms).find("<stream:features>"), std::string::npos);
-  EXPECT_NE(second.readUntilClosed(1000ms).find("<stream:features>"), std::string::npos);
+  EXPECT_NE(first.readUntil("</stream:features>", 1000ms).find("<stream:features>"),
+            std::string::npos);
+  EXPECT_NE(second.readUntil("</stream:features>", 1000ms).find("<stream:features>"),
+            std::string::npos);
   RawPeer third(port_);
   third.send(header);
   std::string answer = third.readUntilClosed(5000ms);
@@ -268,7 +291,7 @@ TEST_F(EdgeBadInputTest, PartnerConnectionLimitRefusesTheNextStreamFromThatPartn
   // Another partner is not affected.
   RawPeer other(port_);
   other.send(kHeader);
-  std::string features = other.readUntilClosed(1000ms);
+  std::string features = other.readUntil("</stream:features>", 1000ms);
   EXPECT_NE(features.find("<stream:features>"), std::string::npos) << features;
 }
 
