@@ -66,8 +66,7 @@ class OutboundSession;
 class EdgeService::Impl : public std::enable_shared_from_this<EdgeService::Impl> {
 public:
   Impl(asio::io_context& io, EdgeSettings settings, SnapshotSource snapshots, LocalDelivery& local)
-      : io_(io),
-        strand_(asio::make_strand(io.get_executor())),
+      : strand_(asio::make_strand(io.get_executor())),
         settings_(std::move(settings)),
         snapshots_(std::move(snapshots)),
         local_(local),
@@ -146,7 +145,6 @@ public:
   bool deliverToGateway(xml::Element&& stanza);
   void linkClosed(LinkSession& link, std::deque<xml::Element>&& unacked);
 
-  asio::io_context& io_;
   Strand strand_;
   EdgeSettings settings_;
   SnapshotSource snapshots_;
@@ -400,7 +398,6 @@ public:
     } else if (auto* rejected = std::get_if<xmpp::s2s::PairRejected>(&action)) {
       fail(rejected->reason);
     } else if (auto* answer = std::get_if<xmpp::s2s::DialbackVerifyAnswer>(&action)) {
-      answered_ = true;
       if (on_verify_) {
         on_verify_(answer->valid);
         on_verify_ = nullptr;
@@ -543,7 +540,6 @@ private:
   VerifyCallback on_verify_;
   std::optional<xmpp::s2s::OutboundNegotiator> negotiator_;
   bool authenticated_ = false;
-  bool answered_ = false;
   bool failed_ = false;
   std::string failure_;
 };

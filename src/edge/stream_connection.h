@@ -92,7 +92,6 @@ public:
   std::string tlsCipher() const;
   std::string remoteEndpoint() const { return remote_endpoint_; }
   std::string localEndpoint() const { return local_endpoint_; }
-  std::size_t queuedBytes() const { return outbox_.size(); }
   Strand strand() const { return strand_; }
 
 private:

@@ -107,6 +107,15 @@ class EdgeWithProsody(InteropScenario):
         self.xfed.start()
         return ca
 
+    def _bob_and_gateway(self) -> TestGateway:
+        """bob@a.test on Prosody, and a test gateway on xfed's link with the lab PKI's
+        internal certificate."""
+        self.prosody.register("bob", "a.test", PASSWORD)
+        gw = TestGateway(self.xfed.ip, self.xfed.link_port(), self.xfed.pki("ca.crt"),
+                         self.xfed.pki("internal.crt"), self.xfed.pki("internal.key"))
+        self.addCleanup(gw.close)
+        return gw
+
     def _logs(self) -> str:
         return "\n".join([tail(self.prosody.log, 40), self.xfed.log_text()[-4000:]])
 
@@ -174,10 +183,7 @@ class EdgeWithProsody(InteropScenario):
 
     def test_messages_cross_the_link_and_s2s_both_ways(self):
         ca = self._world(partner=True)
-        self.prosody.register("bob", "a.test", PASSWORD)
-        gw = TestGateway(self.xfed.ip, self.xfed.link_port(), self.xfed.pki("ca.crt"),
-                         self.xfed.pki("internal.crt"), self.xfed.pki("internal.key"))
-        self.addCleanup(gw.close)
+        gw = self._bob_and_gateway()
 
         async def exchange():
             bob = await clients.Client.login("bob@a.test", PASSWORD,
@@ -213,10 +219,7 @@ class EdgeWithProsody(InteropScenario):
 
     def test_peer_that_vanishes_gets_its_later_stanzas_bounced_once(self):
         ca = self._world(partner=True)
-        self.prosody.register("bob", "a.test", PASSWORD)
-        gw = TestGateway(self.xfed.ip, self.xfed.link_port(), self.xfed.pki("ca.crt"),
-                         self.xfed.pki("internal.crt"), self.xfed.pki("internal.key"))
-        self.addCleanup(gw.close)
+        gw = self._bob_and_gateway()
 
         async def before():
             bob = await clients.Client.login("bob@a.test", PASSWORD,
