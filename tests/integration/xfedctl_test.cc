@@ -206,6 +206,17 @@ TEST_F(XfedctlTest, ServiceCommandsOfStep22StartAndStopTheNode) {
   EXPECT_FALSE(fs::exists(dir.adminSocketPath()));
 }
 
+TEST_F(XfedctlTest, StartReportsANodeThatCannotStart) {
+  ASSERT_EQ(ctl({"Get-CsSipDomain"}).exit_code, 0);  // creates the data directory
+  std::ofstream(dataDir() / "node.toml") << "[node]\nthreads = 0\n";
+  auto r = ctl({"Start-CsWindowsService"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(contains(r.err, "the service did not start; see")) << r.err;
+  EXPECT_TRUE(contains(fakes::readWholeFile(dataDir() / "log" / "xfed.out"), "node.threads"))
+      << "the log says why";
+  EXPECT_TRUE(contains(ctl({"Get-CsWindowsService"}).out, "Status        : Stopped"));
+}
+
 // ------------------------------------------------------------------------ interactive shell
 
 /** xfedctl on a pseudo-terminal, driven like a person at the keyboard. */

@@ -3,10 +3,12 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <thread>
 
@@ -115,6 +117,27 @@ Result<pid_t> spawnServer(const Context& context) {
   return pid;
 }
 
+/**
+ * Polls the admin socket until the node is running (or stopped), the deadline passes, or
+ * give_up() says waiting is pointless. While a node starts or stops it may accept and then
+ * reset a status connection: only an answer, or "nothing listens", counts.
+ */
+bool waitForState(const Context& context, bool running, std::chrono::seconds deadline,
+                  const std::function<bool()>& give_up) {
+  auto end = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < end) {
+    Result<std::optional<nlohmann::json>> now = status(context);
+    if (now && now->has_value() == running) {
+      return true;
+    }
+    if (give_up()) {
+      return false;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  return false;
+}
+
 Result<std::vector<Record>> startService(Context& context, const Args& args) {
   XFED_TRY(checkName(args));
   XFED_ASSIGN_OR_RETURN(auto s, status(context));
@@ -125,16 +148,10 @@ Result<std::vector<Record>> startService(Context& context, const Args& args) {
   if (args.flag("NoWait")) {
     return std::vector<Record>{};
   }
-  auto deadline = std::chrono::steady_clock::now() + kStartDeadline;
-  while (std::chrono::steady_clock::now() < deadline) {
-    Result<std::optional<nlohmann::json>> now = status(context);
-    if (now && *now) {
-      return std::vector<Record>{};
-    }
-    if (kill(pid, 0) != 0) {
-      break;  // it exited
-    }
-    std::this_thread::sleep_for(100ms);
+  // The child is ours until it detaches: waitpid() tells an early exit from a slow start.
+  auto exited = [pid] { return waitpid(pid, nullptr, WNOHANG) == pid; };
+  if (waitForState(context, /*running=*/true, kStartDeadline, exited)) {
+    return std::vector<Record>{};
   }
   return core::fail(core::Errc::Unavailable,
                     "the service did not start; see " + (context.data_dir / "log" / "xfed.out").string());
@@ -157,15 +174,8 @@ Result<std::vector<Record>> stopService(Context& context, const Args& args) {
     }
     return std::vector<Record>{};
   }
-  auto deadline = std::chrono::steady_clock::now() + kStopDeadline;
-  while (std::chrono::steady_clock::now() < deadline) {
-    // While it shuts down, the node may accept and then reset a status connection: only
-    // "nothing listens" means stopped.
-    Result<std::optional<nlohmann::json>> now = status(context);
-    if (now && !*now) {
-      return std::vector<Record>{};
-    }
-    std::this_thread::sleep_for(100ms);
+  if (waitForState(context, /*running=*/false, kStopDeadline, [] { return false; })) {
+    return std::vector<Record>{};
   }
   return core::fail(core::Errc::Unavailable,
                     "the service did not stop within 30 seconds" +
